@@ -1,0 +1,223 @@
+"""The `govcrawl` command line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from crawler import __version__
+from crawler.aio import run
+from crawler.config import ConfigError, Settings, effective_config, load_settings
+from crawler.store import StoreError, open_store
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _Context:
+    def __init__(self, config_file: Path | None) -> None:
+        self.config_file = config_file
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_file)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._settings
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="govcrawl")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="GOVCRAWL_CONFIG",
+    help="TOML config file (default: ./govcrawl.toml if present).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """govcrawl watches registered government websites against the census indicators."""
+    ctx.obj = _Context(config_file)
+
+
+# --- config -----------------------------------------------------------------
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of TOML.")
+@pass_ctx
+def config_show(obj: _Context, as_json: bool) -> None:
+    """Print the effective configuration, secrets masked."""
+    data = effective_config(obj.settings)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_toml(data))
+
+
+def _toml(data: dict, prefix: str = "") -> str:
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict | list) or _plain_list(v)}
+    lines = [
+        f"# {k} =  (not set)" if v is None else f"{k} = {json.dumps(v, ensure_ascii=False)}"
+        for k, v in scalars.items()
+    ]
+    for key, value in data.items():
+        if key in scalars:
+            continue
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            lines += ["", f"[{name}]", _toml(value, f"{name}.")]
+        else:
+            for item in value:
+                lines += ["", f"[[{name}]]", _toml(item, f"{name}.")]
+    return "\n".join(line for line in lines).strip("\n")
+
+
+def _plain_list(value: object) -> bool:
+    return isinstance(value, list) and not any(isinstance(v, dict) for v in value)
+
+
+# --- db ---------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """The store's schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(obj: _Context) -> None:
+    """Apply pending migrations to store.url."""
+
+    async def go() -> str | None:
+        async with open_store(obj.settings.store.url) as store:
+            return await store.revision()
+
+    revision = _store_call(go())
+    click.echo(f"store {obj.settings.store.url}: schema at revision {revision}")
+
+
+def _store_call(coro):  # type: ignore[no-untyped-def]
+    try:
+        return run(coro)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+# --- sites ------------------------------------------------------------------
+
+
+@cli.group()
+def sites() -> None:
+    """The registry of monitored sites."""
+
+
+@sites.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--prune", is_flag=True, help="Delete stored sites that the file no longer lists.")
+@pass_ctx
+def sites_import(obj: _Context, file: Path, prune: bool) -> None:
+    """Import a CSV or XLSX registry; nothing is stored if any row is bad."""
+    from crawler.registry import import_sites
+    from crawler.registry_file import RegistryFileError, read_registry
+
+    settings = obj.settings
+    try:
+        read = read_registry(file, province_prefix=settings.registry.province_prefix)
+    except RegistryFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if read.problems:
+        for problem in read.problems:
+            err_console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
+        raise click.ClickException(f"{file}: {len(read.problems)} problem(s); nothing was imported")
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_store(settings.store.url) as store:
+            return await import_sites(
+                store, read.sites, file_name=str(file), file_sha256=digest, prune=prune
+            )
+
+    summary = _store_call(go())
+    click.echo(
+        f"{file}: {summary.rows} sites — added {summary.added}, changed {summary.changed}, "
+        f"unchanged {summary.unchanged}, missing from file {summary.missing}"
+        + (f", pruned {summary.pruned}" if prune else "")
+    )
+    if summary.missing and not prune:
+        click.echo("sites missing from the file were kept (use --prune to delete them)")
+
+
+@sites.command("list")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@pass_ctx
+def sites_list(obj: _Context, as_json: bool) -> None:
+    """List the registry."""
+    registry = _load_registry(obj.settings)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in registry], ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"{len(registry)} registered sites")
+    for col in ("网站标识码", "网站名称", "州、市/部门", "运行状态", "首页网址"):
+        table.add_column(col, overflow="fold")
+    from crawler.site import STATUS_LABELS
+
+    for s in registry:
+        table.add_row(s.code, s.name, s.region, STATUS_LABELS[s.status], s.url)
+    console.print(table)
+    by_status = Counter(STATUS_LABELS[s.status] for s in registry)
+    console.print(", ".join(f"{k} {v}" for k, v in by_status.most_common()))
+
+
+@sites.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def sites_export(obj: _Context, file: Path) -> None:
+    """Write the registry to FILE (.csv or .xlsx)."""
+    from crawler.registry_file import RegistryFileError, write_registry
+
+    registry = _load_registry(obj.settings)
+    try:
+        write_registry(file, registry)
+    except RegistryFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{file}: {len(registry)} sites")
+
+
+def _load_registry(settings: Settings):  # type: ignore[no-untyped-def]
+    from crawler.registry import load_sites
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with open_store(settings.store.url) as store:
+            return await load_sites(store)
+
+    return _store_call(go())
+
+
+def main() -> None:
+    cli(prog_name="govcrawl")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
