@@ -87,6 +87,9 @@ class StoreConfig(_Section):
         description="SQLAlchemy URL: sqlite:///file.db (default, in the working directory) "
         "or postgresql://user@host/db",
     )
+    evidence_retention: PositiveDuration = Field(
+        timedelta(days=90), description="problem pages kept this long (a site's latest: always)"
+    )
 
 
 class QueueConfig(_Section):

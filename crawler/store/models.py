@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names so migrations read the same on SQLite and PostgreSQL.
@@ -52,3 +52,31 @@ class ImportLog(Base):
     missing: Mapped[int] = mapped_column(Integer)
     pruned: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ResultRow(Base):
+    """One job's result (inspection now; probes later), recorded once per job id."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(200), unique=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    reachable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+
+
+class EvidenceRow(Base):
+    """A problem page's HTML, compressed and content-addressed, shared by every result citing it."""
+
+    __tablename__ = "evidence"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int] = mapped_column(Integer)
+    body_gz: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
