@@ -97,6 +97,14 @@ def _plain_list(value: object) -> bool:
     return isinstance(value, list) and not any(isinstance(v, dict) for v in value)
 
 
+@config.command("example")
+def config_example() -> None:
+    """Print a commented govcrawl.toml with every key and its default."""
+    from crawler.config_example import example_toml
+
+    click.echo(example_toml(), nl=False)
+
+
 # --- db ---------------------------------------------------------------------
 
 
@@ -213,6 +221,78 @@ def _load_registry(settings: Settings):  # type: ignore[no-untyped-def]
             return await load_sites(store)
 
     return _store_call(go())
+
+
+# --- check ------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A registry file to check instead of the stored registry.",
+)
+@click.option("--codes", help="Only these site codes, comma-separated.")
+@click.option(
+    "--jsonl",
+    "jsonl_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one JSON result per site to this file.",
+)
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Follow links to private, loopback and link-local addresses.",
+)
+@click.option("--no-record", is_flag=True, help="Do not record the results in the store.")
+@pass_ctx
+def check(
+    obj: _Context,
+    sites_file: Path | None,
+    codes: str | None,
+    jsonl_out: Path | None,
+    allow_private_addresses: bool,
+    no_record: bool,
+) -> None:
+    """Inspect sites once, as the spot check would, and summarise what was found."""
+    from crawler.checkrun import run_check_command
+    from crawler.rules import RulesError
+
+    settings = obj.settings
+    if allow_private_addresses:
+        settings = settings.model_copy(
+            update={"fetch": settings.fetch.model_copy(update={"allow_private_addresses": True})}
+        )
+    registry = _read_sites_file(settings, sites_file) if sites_file else _load_registry(settings)
+    if codes:
+        wanted = {c.strip() for c in codes.split(",") if c.strip()}
+        unknown = wanted - {s.code for s in registry}
+        if unknown:
+            raise click.ClickException(
+                f"--codes: not in the registry: {', '.join(sorted(unknown))}"
+            )
+        registry = [s for s in registry if s.code in wanted]
+    if not registry:
+        raise click.ClickException("no sites to check (import a registry or pass --sites FILE)")
+    try:
+        _store_call(run_check_command(settings, registry, jsonl_out, record=not no_record))
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _read_sites_file(settings: Settings, path: Path):  # type: ignore[no-untyped-def]
+    from crawler.registry_file import RegistryFileError, read_registry
+
+    try:
+        read = read_registry(path, province_prefix=settings.registry.province_prefix)
+    except RegistryFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if read.problems:
+        for problem in read.problems:
+            err_console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
+        raise click.ClickException(f"{path}: {len(read.problems)} problem(s)")
+    return read.sites
 
 
 def main() -> None:

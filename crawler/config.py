@@ -54,6 +54,8 @@ def parse_duration(value: Any) -> timedelta:
 
 def format_duration(value: timedelta) -> str:
     seconds = value.total_seconds()
+    if seconds >= 2 * 86400 and seconds % 86400 == 0:
+        return f"{int(seconds // 86400)}d"
     for unit in ("h", "m", "s"):  # "24h" reads better in this field than "1d"
         size = _UNIT_SECONDS[unit]
         if seconds >= size and seconds % size == 0:
@@ -121,9 +123,11 @@ class FetchConfig(_Section):
     allow_private_addresses: bool = Field(
         False, description="follow links to private, loopback and link-local addresses"
     )
-    user_agent: str = "govcrawl/0.1 (+government website monitoring)"
+    user_agent: str = Field(
+        "govcrawl/0.1 (+government website monitoring)", description="sent with every request"
+    )
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="bytes read of one body")
-    max_redirects: int = Field(10, ge=0, le=50)
+    max_redirects: int = Field(10, ge=0, le=50, description="hops followed before giving up")
 
 
 class ProbeConfig(_Section):
@@ -137,8 +141,12 @@ class ProbeConfig(_Section):
 
 class InspectConfig(_Section):
     interval: PositiveDuration = Field(timedelta(hours=24), description="full inspection period")
-    max_depth: int = Field(2, ge=0, le=10)
-    max_pages: int = Field(300, ge=1, le=100000)
+    max_depth: int = Field(2, ge=0, le=10, description="link hops from the homepage crawled")
+    max_pages: int = Field(300, ge=1, le=100000, description="pages crawled per site")
+    max_columns: int = Field(60, ge=1, le=1000, description="column pages read per site")
+    concurrent_sites: int = Field(100, ge=1, le=5000, description="sites inspected at once")
+    attempts: int = Field(3, ge=1, le=10, description="homepage tries before 'unreachable'")
+    retry_delay: Duration = Field(timedelta(seconds=3), description="pause between those tries")
 
 
 class HookConfig(_Section):
@@ -157,7 +165,9 @@ class AlertsConfig(_Section):
 
 
 class RulesConfig(_Section):
-    profile: Literal["census-2015", "inspection-2019"] = "census-2015"
+    profile: Literal["census-2015", "inspection-2019"] = Field(
+        "census-2015", description="census-2015 (国办发〔2015〕15号) or inspection-2019"
+    )
     file: Path | None = Field(None, description="operator overrides of rules/*.yaml")
 
     @field_validator("file")
@@ -189,7 +199,7 @@ class Settings(BaseSettings):
     alerts: AlertsConfig = AlertsConfig()
     rules: RulesConfig = RulesConfig()
     registry: RegistryConfig = RegistryConfig()
-    timezone: str = "Asia/Shanghai"
+    timezone: str = Field("Asia/Shanghai", description="dates are calendar dates in this zone")
 
     @field_validator("timezone")
     @classmethod

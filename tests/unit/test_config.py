@@ -122,3 +122,20 @@ def test_secrets_are_masked(tmp_path: Path) -> None:
     for secret in ("hunter2", "t0ken", "abc123", "SECxyz"):
         assert secret not in shown
     assert "***" in shown
+
+
+def test_example_file_is_current_and_loads(tmp_path: Path) -> None:
+    from crawler.config_example import example_toml
+
+    shipped = Path(__file__).parents[2] / "deploy" / "govcrawl.example.toml"
+    assert shipped.read_text(encoding="utf-8") == example_toml(), (
+        "regenerate: govcrawl config example > deploy/govcrawl.example.toml"
+    )
+    # Every key uncommented must still be a valid configuration.
+    active = "\n".join(
+        line[2:] if line.startswith("# ") and " = " in line and line[2].islower() else line
+        for line in example_toml().splitlines()
+    )
+    cfg = tmp_path / "all.toml"
+    cfg.write_text(active.replace("\nfile =", "\n# file ="), encoding="utf-8")
+    assert load_settings(cfg).fetch.per_host == 2
