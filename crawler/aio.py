@@ -14,4 +14,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         import uvloop
     except ImportError:  # uvloop does not build on Windows
         return asyncio.run(coro)
-    return asyncio.run(coro, loop_factory=uvloop.new_event_loop)
+    # asyncio.run(loop_factory=...) exists only from 3.12; Runner has it on 3.11.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
