@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sys
@@ -293,6 +294,46 @@ def _read_sites_file(settings: Settings, path: Path):  # type: ignore[no-untyped
             err_console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
         raise click.ClickException(f"{path}: {len(read.problems)} problem(s)")
     return read.sites
+
+
+# --- demo and farm -----------------------------------------------------------
+
+
+@cli.command()
+@click.option("--sites", "count", default=200, show_default=True, help="Farm sites to serve.")
+@click.option(
+    "--dir",
+    "out_dir",
+    default=Path("demo-out"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the registry, the store and the results go.",
+)
+@click.option("--keep-serving", is_flag=True, help="Leave the farm running afterwards.")
+@pass_ctx
+def demo(obj: _Context, count: int, out_dir: Path, keep_serving: bool) -> None:
+    """Serve a local farm of simulated sites, register and inspect them, show the findings."""
+    from crawler.demo import run_demo
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _store_call(
+            run_demo(
+                obj.settings,
+                sites=count,
+                out_dir=out_dir,
+                keep_serving=keep_serving,
+                console=console,
+            )
+        )
+
+
+def _attach_farm() -> None:
+    from crawler.farm.cli import farm
+
+    cli.add_command(farm)
+
+
+_attach_farm()
 
 
 def main() -> None:
