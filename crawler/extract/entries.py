@@ -1,0 +1,109 @@
+"""The supervision entries: 我为政府网站找错 (the national one) and the 问题曝光台.
+
+找错, strongest form first:
+  script  <script id="_jiucuo_" sitecode="…" src="…/exposure/jiucuo.js"> (hosts
+          zfwzgl.www.gov.cn and the older pucha.kaipuyun.cn);
+  loader  the same jiucuo.js URL only as a string inside inline code;
+  image   the pre-rendered <span id="_span_jiucuo"><img src="…/exposure/images/jiucuo.png?v=…">;
+  link    a link or image whose text, alt or title says 我为政府网站找错, or a link to the
+          national …/exposure/jiucuo.html?site_code=… page.
+Commented-out forms are no elements and never seen; a link or image hidden by an inline
+style does not count (a visitor cannot use it). A portal's own 网站纠错 page is not the
+national entry. 曝光台: a visible link or image whose text, alt or title names 曝光台.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from crawler.extract.markup import hidden_by_ancestor
+from crawler.extract.page import Page
+
+ZHAOCUO_TEXT = "我为政府网站找错"
+EXPOSURE_TEXT = "曝光台"
+
+_JIUCUO_JS = re.compile(r"/exposure/jiucuo\.js", re.IGNORECASE)
+_JIUCUO_PNG = re.compile(r"/exposure/images/jiucuo\.png(?:\?v=(\w+))?", re.IGNORECASE)
+_JIUCUO_PAGE = re.compile(r"/exposure/jiucuo\.html", re.IGNORECASE)
+_LOADER_CODE = re.compile(r"""sitecode["']?\s*[,:=]\s*["'](\w+)["']""", re.IGNORECASE)
+_JS_COMMENT = re.compile(r"/\*.*?\*/|(?<![:\"'\\])//[^\n]*", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFacts:
+    zhaocuo: bool
+    zhaocuo_sitecode: str | None
+    zhaocuo_form: str | None  # "script", "loader", "image", "link"
+    exposure: bool
+
+
+def _script_entry(page: Page) -> tuple[str | None, str | None]:
+    """(form, sitecode) from <script> tags: the embed itself, then a loader."""
+    for script in page.scripts:
+        if (script.src and _JIUCUO_JS.search(script.src)) or script.attrs.get("id") == "_jiucuo_":
+            code = (script.attrs.get("sitecode") or "").strip() or None
+            return "script", code
+    for script in page.scripts:
+        if script.code and "jiucuo" in script.code:
+            live = _JS_COMMENT.sub("", script.code[:50_000])
+            if _JIUCUO_JS.search(live):
+                m = _LOADER_CODE.search(live)
+                return "loader", m[1] if m else None
+    return None, None
+
+
+def _image_entry(page: Page) -> tuple[str | None, str | None]:
+    body = page.body
+    if body is None:
+        return None, None
+    for img in body.css("#_span_jiucuo img, img[src*=jiucuo]"):
+        m = _JIUCUO_PNG.search(img.attributes.get("src") or "")
+        if m and not hidden_by_ancestor(img):
+            return "image", m[1]
+    return None, None
+
+
+def _names(node_text: str, attrs: dict[str, str | None]) -> str:
+    return " ".join((node_text, attrs.get("alt") or "", attrs.get("title") or ""))
+
+
+def _link_entry(page: Page) -> tuple[str | None, str | None]:
+    body = page.body
+    if body is None:
+        return None, None
+    for node in body.css("a, img"):
+        attrs = node.attributes
+        href = attrs.get("href") or ""
+        text = node.text(deep=True, strip=True) if node.tag == "a" else ""
+        named = ZHAOCUO_TEXT in _names(text, attrs)
+        national = node.tag == "a" and bool(_JIUCUO_PAGE.search(href))
+        if (named or national) and not hidden_by_ancestor(node):
+            code = None
+            if national:
+                query = parse_qs(urlsplit(href).query)
+                code = (query.get("site_code") or query.get("sitecode") or [None])[0]
+            return "link", code
+    return None, None
+
+
+def _exposure(page: Page) -> bool:
+    body = page.body
+    if body is None:
+        return False
+    for node in body.css("a, img"):
+        attrs = node.attributes
+        text = node.text(deep=True, strip=True) if node.tag == "a" else ""
+        if EXPOSURE_TEXT in _names(text, attrs) and not hidden_by_ancestor(node):
+            return True
+    return False
+
+
+def find_entries(page: Page) -> EntryFacts:
+    form, code = None, None
+    for finder in (_script_entry, _image_entry, _link_entry):
+        form, code = finder(page)
+        if form is not None:
+            break
+    return EntryFacts(form is not None, code, form, _exposure(page))

@@ -1,0 +1,108 @@
+"""One parsed page: the tree, its metas, title, scripts and visible text, read once.
+
+Every extractor takes a `Page`, so a page is parsed by lexbor exactly once however many
+facts are read from it. Script and style bodies are kept aside (entries, redirects,
+pagination and hidden-block rules read them) and then removed from the tree, so element
+text never contains code. Comments are not elements: nothing commented out is seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+# Elements whose content is never shown as page text.
+_INVISIBLE = ("script", "style", "noscript", "template")
+# Pages of several MB (public-information catalogues) carry no more facts past this;
+# bounding the text keeps every text scan linear in a small constant.
+TEXT_LIMIT = 300_000
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    src: str  # the src attribute, "" for inline code
+    attrs: dict[str, str | None]
+    code: str  # inline code ("" for an external script)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    url: str  # the page's address (after redirects)
+    base: str  # what relative links resolve against: <base href> or url
+    origin: str  # scheme://host[:port] of base, for the common root-relative link
+    tree: LexborHTMLParser
+    metas: dict[str, str]  # <meta name> (lowercased) -> content; first non-empty wins
+    refresh: str | None  # content of <meta http-equiv="refresh">
+    title: str
+    scripts: tuple[Script, ...]
+    styles: str  # the <style> sheets, joined (hidden-class rules live there)
+    text: str  # visible text, one text node per line, capped at TEXT_LIMIT
+
+    @property
+    def body(self) -> LexborNode | None:
+        return self.tree.body
+
+    def absolute(self, href: str) -> str:
+        """A link's absolute URL, without its #fragment."""
+        href = href.strip()
+        # Fast paths for the two shapes most links take; urljoin for everything else.
+        if href.startswith(("http://", "https://")) and "/." not in href:
+            url = href
+        elif href.startswith("/") and not href.startswith("//") and "/." not in href:
+            url = self.origin + href
+        else:
+            url = urljoin(self.base, href)
+        return url.split("#", 1)[0]
+
+
+def _metas(tree: LexborHTMLParser) -> tuple[dict[str, str], str | None]:
+    metas: dict[str, str] = {}
+    refresh = None
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        content = (attrs.get("content") or "").strip()
+        name = attrs.get("name") or attrs.get("property") or attrs.get("itemprop")
+        if name:
+            key = name.strip().lower()
+            if not metas.get(key):  # SiteIDCode often appears twice; keep a non-empty one
+                metas[key] = content
+            continue
+        equiv = (attrs.get("http-equiv") or "").strip().lower()
+        if equiv == "refresh" and refresh is None:
+            refresh = content
+    return metas, refresh
+
+
+def parse_page(html: str, url: str) -> Page:
+    """Parse once; everything an extractor needs is on the result."""
+    tree = LexborHTMLParser(html)
+    metas, refresh = _metas(tree)
+    title_node = tree.css_first("title")
+    title = title_node.text(strip=True) if title_node else ""
+    base_node = tree.css_first("base[href]")
+    base = urljoin(url, (base_node.attributes.get("href") or "").strip()) if base_node else url
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    scripts = []
+    for node in tree.css("script"):
+        attrs = dict(node.attributes)
+        src = (attrs.get("src") or "").strip()
+        scripts.append(Script(src, attrs, "" if src else node.text(deep=True)))
+    styles = "\n".join(node.text(deep=True) for node in tree.css("style"))
+    tree.strip_tags(list(_INVISIBLE))
+    body = tree.body
+    text = body.text(separator="\n", strip=True) if body is not None else ""
+    return Page(
+        url=url,
+        base=base,
+        origin=origin,
+        tree=tree,
+        metas=metas,
+        refresh=refresh,
+        title=title,
+        scripts=tuple(scripts),
+        styles=styles,
+        text=text[:TEXT_LIMIT],
+    )
