@@ -45,6 +45,7 @@ CONDITIONS: tuple[str, ...] = (
     "link_trap",
     "huge_page",
     "slow_drip",
+    "threshold",  # just inside every line: 4 blank columns, news 13 days, notices 170 days
 )
 
 # Conditions that decide the whole site's availability or registry status: one per site.
@@ -344,7 +345,7 @@ _SCHEDULE: tuple[tuple[tuple[str, ...], dict[str, int]], ...] = (
     (("healthy",), {}),
     (("js_redirect", "homepage_stale"), {"stale_days": 90}),
     (("healthy",), {}),
-    (("healthy",), {}),
+    (("threshold", "blank_columns"), {"blank": 4}),
 )
 
 _RANDOM_CONDITIONS = tuple(c for c in CONDITIONS if c != "healthy")
@@ -460,11 +461,12 @@ def _columns(
         stale_slugs = set(candidates[:stale_n])
     blank_slugs: set[str] = set()
     if blank_n:
-        candidates = [s for s in slugs if s not in ("ywdt", "tzgg")]
+        # rsxx stays dated: it is what keeps a stale-columns homepage fresh
+        candidates = [s for s in slugs if s not in ("ywdt", "tzgg", "rsxx")]
         rng.shuffle(candidates)
         blank_slugs = set(candidates[:blank_n])
     stale_days = params.get("stale_days", 0) if "homepage_stale" in conditions else 0
-    if stale_n and not stale_days and "rsxx" not in slugs:
+    if (stale_n or "threshold" in conditions) and not stale_days and "rsxx" not in slugs:
         slugs.append("rsxx")  # keeps the homepage fresh while the news columns go stale
         slugs.sort(key=_POOL_ORDER.index)
     undated_slug = sorted(stale_slugs)[0] if stale_slugs and rng.random() < 0.5 else None
@@ -483,7 +485,9 @@ def _columns(
             columns.append(Column(slug, name, kind, layout, position, 0, None, 1))
             continue
         newest, gap, items = _freshness(rng, kind, slug in stale_slugs)
-        if stale_n and not stale_days and slug == "rsxx":
+        if "threshold" in conditions and kind in THRESHOLD_AGES:
+            newest = THRESHOLD_AGES[kind]
+        if (stale_n or "threshold" in conditions) and not stale_days and slug == "rsxx":
             newest = rng.randint(0, 9)
         if stale_days:
             newest = max(newest, stale_days + rng.randint(0, 3) * (slug != "ywdt"))
@@ -502,6 +506,10 @@ def _columns(
             )
         )
     return tuple(columns)
+
+
+# Just inside the census lines (stale after 14 days / 6 months): never flagged.
+THRESHOLD_AGES = {NEWS: 13, NOTICE: 170}
 
 
 def _freshness(rng: random.Random, kind: str, stale: bool) -> tuple[int, int, int]:
