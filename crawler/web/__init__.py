@@ -1,0 +1,1 @@
+"""The HTTP side of the service: API, metrics, status page, report downloads."""
