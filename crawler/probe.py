@@ -206,7 +206,7 @@ async def _probe(site: Site, fetcher: Fetcher) -> ProbeResult:
 # ---------------------------------------------------------------------------- certificate
 
 
-async def certificate_expiry(url: str, timeout: float = _CERT_TIMEOUT) -> datetime | None:
+async def certificate_expiry(url: str, limit_s: float = _CERT_TIMEOUT) -> datetime | None:
     """The notAfter of the certificate the server presents (verified or not); None if unknown.
 
     A separate short handshake: the fetcher hides its connections, and an expired or
@@ -220,7 +220,7 @@ async def certificate_expiry(url: str, timeout: float = _CERT_TIMEOUT) -> dateti
     context.verify_mode = ssl.CERT_NONE
     writer = None
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit_s):
             _reader, writer = await asyncio.open_connection(
                 parsed.host, parsed.port or 443, ssl=context, server_hostname=parsed.host
             )
