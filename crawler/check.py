@@ -11,11 +11,13 @@ from datetime import datetime
 from crawler.config import Settings
 from crawler.fetch import Fetcher
 from crawler.inspect import Inspection, InspectOptions, inspect_site
+from crawler.linkcheck import LinkCache
 from crawler.recorder import Recorded, record
 from crawler.result import SiteResult
 from crawler.rules import Rules
 from crawler.site import Site
 from crawler.store import Store
+from crawler.uplink import uplink_up
 
 FLUSH_EVERY = 200  # results per store transaction: few commits, little held in memory
 
@@ -26,6 +28,7 @@ class CheckTotals:
     pages: int = 0
     problems: int = 0
     recorded: int = 0
+    uplink: bool = True  # False: this server could not reach the reference sites
     results: list[SiteResult] = field(default_factory=list)
 
 
@@ -34,6 +37,11 @@ def options_from(settings: Settings) -> InspectOptions:
         attempts=settings.inspect.attempts,
         retry_delay=settings.inspect.retry_delay,
         max_columns=settings.inspect.max_columns,
+        check_links=settings.inspect.check_links,
+        max_depth=settings.inspect.max_depth,
+        max_pages=settings.inspect.max_pages,
+        max_links=settings.inspect.max_links,
+        count_restricted_links=settings.inspect.count_restricted_links,
     )
 
 
@@ -64,7 +72,13 @@ async def check_sites(
     async def one(site: Site, fetcher: Fetcher) -> None:
         async with gate:
             inspection = await inspect_site(
-                site, fetcher, rules, now=datetime.now(settings.tz), today=today, options=options
+                site,
+                fetcher,
+                rules,
+                now=datetime.now(settings.tz),
+                today=today,
+                options=options,
+                link_cache=links,
             )
         totals.sites += 1
         totals.pages += inspection.result.pages_fetched
@@ -80,6 +94,9 @@ async def check_sites(
             await flush()
 
     async with Fetcher(settings.fetch) as fetcher:
+        up = not options.check_links or await uplink_up(fetcher, settings.probe.reference_urls)
+        totals.uplink = up
+        links = LinkCache(uplink=up)  # one per run: a link shared by many sites is checked once
         await asyncio.gather(*(one(site, fetcher) for site in sites))
     await flush()
     return totals

@@ -96,6 +96,25 @@ class StoreConfig(_Section):
 
 class QueueConfig(_Section):
     redis_url: str = Field("", description="empty: in-process queue; redis://host:6379/0: arq")
+    prefix: str = Field(
+        "govcrawl", pattern=r"^[A-Za-z0-9_.-]+$", description="Redis queue and key name prefix"
+    )
+    probe_timeout: PositiveDuration = Field(
+        timedelta(seconds=45), description="a probe job's bound (a killed worker's job waits +10 s)"
+    )
+    inspect_timeout: PositiveDuration = Field(
+        timedelta(minutes=10), description="an inspection job's bound; longer ones are cut short"
+    )
+    probe_concurrency: int = Field(100, ge=1, le=10000, description="probes run at once")
+    health_check_interval: PositiveDuration = Field(
+        timedelta(seconds=30), description="how often a worker reports itself alive in Redis"
+    )
+    registry_poll: PositiveDuration = Field(
+        timedelta(seconds=15), description="how often the scheduler re-reads the registry"
+    )
+    shutdown_grace: PositiveDuration = Field(
+        timedelta(seconds=20), description="running jobs get this long to finish on SIGTERM"
+    )
 
 
 class HttpConfig(_Section):
@@ -137,6 +156,10 @@ class ProbeConfig(_Section):
     confirm_after: PositiveDuration = Field(
         timedelta(seconds=30), description="second probe after a failure"
     )
+    reference_urls: list[str] = Field(
+        default_factory=lambda: ["https://www.yn.gov.cn/", "https://www.gov.cn/"],
+        description="sites that tell whether this server itself is online; [] turns that off",
+    )
 
 
 class InspectConfig(_Section):
@@ -144,6 +167,11 @@ class InspectConfig(_Section):
     max_depth: int = Field(2, ge=0, le=10, description="link hops from the homepage crawled")
     max_pages: int = Field(300, ge=1, le=100000, description="pages crawled per site")
     max_columns: int = Field(60, ge=1, le=1000, description="column pages read per site")
+    max_links: int = Field(2000, ge=1, le=1000000, description="distinct links checked per site")
+    check_links: bool = Field(True, description="crawl the site and check its links")
+    count_restricted_links: bool = Field(
+        False, description="count 401/403/429 answers as broken links"
+    )
     concurrent_sites: int = Field(100, ge=1, le=5000, description="sites inspected at once")
     attempts: int = Field(3, ge=1, le=10, description="homepage tries before 'unreachable'")
     retry_delay: Duration = Field(timedelta(seconds=3), description="pause between those tries")

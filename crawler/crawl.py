@@ -19,10 +19,11 @@ site's own not-found page, which must not leak into other sites' answers).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -269,9 +270,10 @@ class _SiteCrawl:
             self.checks[url] = asyncio.ensure_future(self._check(url, kind))
 
     async def _check(self, url: str, kind: LinkKind) -> LinkStatus:
-        own = _hostname(url) == self.host
+        host = _hostname(url)
+        own = host == self.host
         async with self.check_slots:
-            return await check_link(
+            status = await check_link(
                 url,
                 self.fetcher,
                 self.local if own else self.shared,
@@ -279,6 +281,9 @@ class _SiteCrawl:
                 soft404=self.soft_local if own else self.soft_shared,
                 kind=kind,
             )
+        if not own and not self.shared.uplink and _unreachable_name(host, status):
+            return replace(status, outcome="not_checked", error=f"monitor offline: {status.error}")
+        return status
 
     # ---- report ---------------------------------------------------------------------
 
@@ -315,6 +320,20 @@ class _SiteCrawl:
         out.other_broken = len(out.broken) - out.homepage_broken
         out.elapsed_ms = round((time.monotonic() - started) * 1000)
         return out
+
+
+_NETWORK_ERRORS = frozenset({"dns", "refused", "timeout", "tls"})
+
+
+def _unreachable_name(host: str, status: LinkStatus) -> bool:
+    """A named (not literal-address) host this server could not reach at all."""
+    if status.error_kind not in _NETWORK_ERRORS:
+        return False
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return True
+    return False
 
 
 async def _done(result: FetchResult) -> FetchResult:

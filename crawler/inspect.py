@@ -7,10 +7,11 @@ crawler.rules).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from crawler.crawl import FoundLink, LinkReport, crawl_site
 from crawler.extract.columns import column_facts, column_type, navigation_columns
 from crawler.extract.entries import find_entries
 from crawler.extract.homepage import client_redirect, homepage_facts
@@ -19,8 +20,9 @@ from crawler.extract.page import parse_page
 from crawler.extract.spam import hidden_link_blocks, words_found
 from crawler.facts import ColumnFacts, SiteFacts
 from crawler.fetch import Fetcher, FetchResult
+from crawler.linkcheck import LinkCache
 from crawler.recorder import EvidencePage
-from crawler.result import HomepageResult, SiteResult
+from crawler.result import BrokenLink, HomepageResult, LinkCheck, SiteResult
 from crawler.rules import Rules, evaluate
 from crawler.site import Site, SiteStatus
 
@@ -30,6 +32,11 @@ class InspectOptions:
     attempts: int = 3  # the one-shot check's reading of "could not be opened"
     retry_delay: timedelta = timedelta(seconds=3)
     max_columns: int = 60  # a portal's navigation rarely lists more; bounds one site's cost
+    check_links: bool = True
+    max_depth: int = 2
+    max_pages: int = 300
+    max_links: int = 2000
+    count_restricted_links: bool = False
 
 
 @dataclass(slots=True)
@@ -77,8 +84,12 @@ async def inspect_site(
     now: datetime,
     today: date,
     options: InspectOptions | None = None,
+    link_cache: LinkCache | None = None,
 ) -> Inspection:
-    """Everything the spot check would look at on one site, with evidence of each problem."""
+    """Everything the spot check would look at on one site, with evidence of each problem.
+
+    link_cache: the run's shared link statuses; without one, links are not checked.
+    """
     options = options or InspectOptions()
     base = SiteResult(
         code=site.code,
@@ -123,6 +134,23 @@ async def inspect_site(
     links = navigation_columns(page, page.url)[: options.max_columns]
     column_pages = await asyncio.gather(*(fetcher.get(c.url, site_host=host) for c in links))
     pages += len(column_pages)
+    report: LinkReport | None = None
+    if options.check_links and link_cache is not None:
+        seeds = {page.url: fetched} | {
+            c.url: got for c, got in zip(links, column_pages, strict=True)
+        }
+        report = await crawl_site(
+            page.url,
+            fetcher,
+            seed_pages=seeds,
+            max_depth=options.max_depth,
+            max_pages=options.max_pages,
+            max_links=options.max_links,
+            cache=link_cache,
+            soft404_phrases=rules.soft_404_phrases,
+            count_4xx_auth=options.count_restricted_links,
+        )
+        pages += max(0, report.pages_crawled - len(seeds))
     columns: list[ColumnFacts] = []
     column_evidence: dict[str, EvidencePage] = {}
     for link, got in zip(links, column_pages, strict=True):
@@ -171,6 +199,14 @@ async def inspect_site(
         forbidden_words=words_found(text, rules.forbidden_words),
         evidence_url=page.url,
     )
+    if report is not None:
+        _apply_links(base, report)
+        facts = replace(
+            facts,
+            broken_links=base.broken_links,
+            homepage_broken_links=report.homepage_broken,
+            links_checked=report.links_checked,
+        )
     base.homepage = HomepageResult(
         latest_update=latest, dated_items=home.dated_items, navigation_only=home.navigation_only
     )
@@ -179,6 +215,32 @@ async def inspect_site(
     base.site_id_code_on_page = identity.meta_code or identity.footer_code
     base.pages_fetched = pages
     return _finish(base, facts, rules, today, [_evidence(fetched)], column_evidence)
+
+
+def _broken(link: FoundLink) -> BrokenLink:
+    return BrokenLink(
+        url=link.url,
+        found_on=link.found_on,
+        text=link.text,
+        status=link.status,
+        error=link.error,
+        error_kind=link.error_kind,
+    )
+
+
+def _apply_links(result: SiteResult, report: LinkReport) -> None:
+    result.links_checked = report.links_checked
+    result.broken_links = [_broken(link) for link in report.broken]
+    result.link_check = LinkCheck(
+        pages_crawled=report.pages_crawled,
+        homepage_broken=report.homepage_broken,
+        other_broken=report.other_broken,
+        restricted=[_broken(link) for link in report.restricted],
+        not_checked=report.not_checked,
+        truncated_pages=report.truncated_pages,
+        truncated_links=report.truncated_links,
+        capped_patterns=report.capped_patterns,
+    )
 
 
 def _finish(

@@ -227,8 +227,11 @@ class LinkCache:
     whose HEAD answers were contradicted by GET, so those get GET only.
     """
 
-    def __init__(self, max_entries: int = 200_000) -> None:
+    def __init__(self, max_entries: int = 200_000, *, uplink: bool = True) -> None:
         self.max_entries = max_entries
+        # False while this server cannot reach the Internet (crawler.uplink): then a
+        # named host that cannot be reached is "not checked", not broken.
+        self.uplink = uplink
         self.stats = CacheStats()
         self._entries: OrderedDict[str, asyncio.Future[LinkStatus]] = OrderedDict()
         self._done = 0

@@ -63,10 +63,24 @@ class ColumnResult(_Model):
 
 class BrokenLink(_Model):
     url: str
-    found_on: str  # the first page it was seen on
+    found_on: list[str]  # every crawled page it appears on, the homepage first
     text: str = ""
     status: int | None = None
-    error: str | None = None
+    error: str | None = None  # "<kind>: <reason>"; None for a plain HTTP error status
+    error_kind: str | None = None  # http_status, soft_404, dns, refused, timeout, tls, …
+
+
+class LinkCheck(_Model):
+    """How far the link check went, and the census scoring detail."""
+
+    pages_crawled: int = 0
+    homepage_broken: int = 0  # broken links that appear on the homepage
+    other_broken: int = 0  # broken links that appear only on other pages
+    restricted: list[BrokenLink] = Field(default_factory=list)  # 401/403/429, not counted
+    not_checked: int = 0  # links to addresses the fetcher may not reach
+    truncated_pages: bool = False  # pages were left uncrawled at inspect.max_pages
+    truncated_links: bool = False  # links were left unchecked at inspect.max_links
+    capped_patterns: list[str] = Field(default_factory=list)  # URL shapes cut as traps
 
 
 class Entries(_Model):
@@ -99,6 +113,7 @@ class SiteResult(_Model):
     columns: list[ColumnResult] = Field(default_factory=list)
     links_checked: int = 0
     broken_links: list[BrokenLink] = Field(default_factory=list)
+    link_check: LinkCheck | None = None  # None when links were not checked
     entries: Entries = Field(default_factory=Entries)
     site_id_code_on_page: str | None = None
     problems: list[Problem] = Field(default_factory=list)

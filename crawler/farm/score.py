@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.extract.links import canonical_url
 from crawler.result import SiteResult
 
 
@@ -35,6 +36,8 @@ class Score:
     homepage_dates_compared: int = 0
     blank_columns: PR = PR(0, 0, 0)
     stale_columns: PR = PR(0, 0, 0)
+    broken_links: PR = PR(0, 0, 0)  # by (site, URL), for sites whose links were checked
+    found_on_missing: list[str] = field(default_factory=list)  # a page the report left out
     mismatches: list[str] = field(default_factory=list)  # first few, for a readable failure
 
 
@@ -55,9 +58,13 @@ def score(
     expected_blank: set[tuple[str, str]] = set()
     found_stale: set[tuple[str, str]] = set()
     expected_stale: set[tuple[str, str]] = set()
+    found_broken: set[tuple[str, str]] = set()
+    expected_broken: set[tuple[str, str]] = set()
     dates_equal = dates_seen = 0
     for result in results:
         t = truth[result.code]
+        if result.link_check is not None:
+            _score_links(result, t, found_broken, expected_broken, out.found_on_missing)
         found_kinds |= {
             (result.code, p.kind.value, p.veto)
             for p in result.problems
@@ -91,6 +98,34 @@ def score(
         out.mismatches.append(f"missed problem {missed}")
     out.blank_columns = pr(found_blank, expected_blank)
     out.stale_columns = pr(found_stale, expected_stale)
+    out.broken_links = pr(found_broken, expected_broken)
+    for extra in sorted(found_broken - expected_broken)[:20]:
+        out.mismatches.append(f"unexpected broken link {extra}")
+    for missed in sorted(expected_broken - found_broken)[:20]:
+        out.mismatches.append(f"missed broken link {missed}")
     out.homepage_dates_compared = dates_seen
     out.homepage_date_match = dates_equal / dates_seen if dates_seen else 1.0
     return out
+
+
+def _score_links(
+    result: SiteResult,
+    t: Mapping[str, Any],
+    found: set[tuple[str, str]],
+    expected: set[tuple[str, str]],
+    missing: list[str],
+) -> None:
+    reported = {canonical_url(b.url): b for b in result.broken_links}
+    found |= {(result.code, url) for url in reported}
+    for b in t.get("broken_links", []):
+        url = canonical_url(b["url"])
+        expected.add((result.code, url))
+        got = reported.get(url)
+        if got is None:
+            continue
+        pages = {canonical_url(p) for p in got.found_on}
+        missing.extend(
+            f"{result.code} {url} not reported on {page}"
+            for page in b["found_on"]
+            if canonical_url(page) not in pages
+        )

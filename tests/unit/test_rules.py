@@ -412,7 +412,7 @@ def test_unreachable_site_has_that_problem_only(census: Rules) -> None:
 
 
 def test_broken_links_never_veto(census: Rules) -> None:
-    broken = [BrokenLink(url=f"{HOME}gone{i}.html", found_on=HOME, status=404) for i in range(8)]
+    broken = [BrokenLink(url=f"{HOME}gone{i}.html", found_on=[HOME], status=404) for i in range(8)]
     site = healthy(broken_links=broken, homepage_broken_links=3, links_checked=312)
     result = evaluate(site, census, TODAY)
     problem = only(result, ProblemKind.BROKEN_LINKS)
