@@ -1,0 +1,145 @@
+"""One /metrics scrape for 1,900 sites, and the store refresh behind it.
+
+    flock /tmp/govcrawl-bench.lock .venv/bin/python bench/metrics_bench.py [--sites 1900]
+
+Builds a SQLite store with 1,900 registered sites and one inspection result each (shaped
+like the farm's: a dozen columns, a few problems and broken links), then measures
+1. a scrape: GET /metrics over HTTP from a running aiohttp app with a built snapshot;
+2. a refresh: rebuilding the per-site snapshot from the store (runs in the background).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from crawler import metrics
+from crawler.config import Settings
+from crawler.recorder import Recorded, record
+from crawler.registry import import_sites
+from crawler.result import BrokenLink, ColumnResult, HomepageResult, Problem, SiteResult
+from crawler.site import Site, SiteStatus
+from crawler.store import open_store
+from crawler.web.keys import SETTINGS, STORE
+from crawler.web.metrics_route import METRICS, setup_metrics
+
+REGIONS = ["昆明", "曲靖", "玉溪", "保山", "昭通", "丽江", "普洱", "临沧", "楚雄", "红河"]
+
+
+def _site(i: int) -> Site:
+    return Site(
+        code=f"53{i:08d}",
+        name=f"测试网站{i}",
+        region=REGIONS[i % len(REGIONS)],
+        url=f"http://127.1.{i // 250}.{i % 250 + 1}/",
+    )
+
+
+def _result(site: Site, now: datetime) -> SiteResult:
+    i = int(site.code[2:])
+    problems = []
+    if i % 3 == 0:
+        problems.append(
+            Problem(
+                kind="homepage_stale", label="首页长期不更新", veto=True, level="veto", detail="x"
+            )
+        )
+    if i % 5 == 0:
+        problems.append(
+            Problem(kind="broken_links", label="错误链接", veto=False, level="problem", detail="x")
+        )
+    return SiteResult(
+        code=site.code,
+        name=site.name,
+        region=site.region,
+        url=site.url,
+        status=SiteStatus.OPEN,
+        checked_at=now,
+        reachable=True,
+        homepage=HomepageResult(latest_update=date(2026, 11, 1), dated_items=30),
+        columns=[
+            ColumnResult(name=f"栏目{c}", url=f"{site.url}c{c}/", blank=c == i % 12, items=20)
+            for c in range(12)
+        ],
+        links_checked=300,
+        broken_links=[
+            BrokenLink(url=f"{site.url}gone{b}.html", found_on=[site.url], status=404)
+            for b in range(i % 4)
+        ],
+        problems=problems,
+        verdict="unqualified" if problems else "qualified",
+    )
+
+
+async def main(count: int, scrapes: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        async with open_store(url) as store:
+            sites = [_site(i) for i in range(count)]
+            await import_sites(store, sites, file_name="bench", file_sha256="0" * 64)
+            now = datetime.now(UTC) - timedelta(hours=1)
+            await record(
+                store, [Recorded(f"bench:{s.code}", "inspection", _result(s, now)) for s in sites]
+            )
+            app = web.Application()
+            app[STORE] = store
+            app[SETTINGS] = Settings()
+            setup_metrics(app, refresh_every=3600)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+            refresh = []
+            for _ in range(5):
+                started = time.perf_counter()
+                await app[METRICS].refresh(app)
+                refresh.append(time.perf_counter() - started)
+
+            scrape = []
+            size = 0
+            series = 0
+            async with aiohttp.ClientSession() as http:
+                for _ in range(scrapes):
+                    started = time.perf_counter()
+                    async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                        body = await response.read()
+                    scrape.append(time.perf_counter() - started)
+                    size = len(body)
+                    series = sum(
+                        1 for line in body.split(b"\n") if line and not line.startswith(b"#")
+                    )
+            render = []
+            for _ in range(scrapes):
+                started = time.perf_counter()
+                app[METRICS].render()
+                render.append(time.perf_counter() - started)
+            await runner.cleanup()
+
+    def ms(values: list[float]) -> str:
+        values = sorted(values)
+        p95 = values[max(0, int(len(values) * 0.95) - 1)]
+        return f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+
+    print(f"sites: {count}, series per scrape: {series}, body: {size / 1024:.0f} KiB")
+    print(f"scrape over HTTP ({scrapes}x): {ms(scrape)}")
+    print(f"render only ({scrapes}x): {ms(render)}")
+    print(f"refresh from store (5x): {ms(refresh)}")
+    _ = metrics  # the fleet registry is part of every scrape
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=1900)
+    parser.add_argument("--scrapes", type=int, default=30)
+    args = parser.parse_args()
+    asyncio.run(main(args.sites, args.scrapes))

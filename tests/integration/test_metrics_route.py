@@ -1,0 +1,71 @@
+"""GET /metrics on a real store: per-site series from the latest results, removed sites gone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
+
+from crawler.config import Settings
+from crawler.recorder import Recorded, record
+from crawler.registry import import_sites
+from crawler.result import HomepageResult, Problem, SiteResult
+from crawler.site import Site, SiteStatus
+from crawler.store import Store
+from crawler.web.keys import SETTINGS, STORE
+from crawler.web.metrics_route import METRICS, setup_metrics
+
+SITES = [
+    Site(code="5306250038", name="永善县人民政府", region="昭通", url="http://127.1.0.9/"),
+    Site(code="5301000043", name="昆明市外事办", region="昆明", url="http://127.1.0.10/"),
+]
+
+
+def _result(site: Site) -> SiteResult:
+    return SiteResult(
+        code=site.code,
+        name=site.name,
+        region=site.region,
+        url=site.url,
+        status=SiteStatus.OPEN,
+        checked_at=datetime.now(UTC),
+        homepage=HomepageResult(latest_update=datetime.now(UTC).date()),
+        problems=[
+            Problem(kind="broken_links", label="错误链接", veto=False, level="problem", detail="d")
+        ],
+        verdict="unqualified",
+    )
+
+
+def _codes(body: str, name: str) -> set[str]:
+    return {
+        s.labels["code"]
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+        if s.name == name
+    }
+
+
+async def test_scrape_follows_the_registry(store: Store) -> None:
+    await import_sites(store, SITES, file_name="t.csv", file_sha256="0" * 64)
+    await record(store, [Recorded(f"t:{s.code}", "inspection", _result(s)) for s in SITES])
+    app = web.Application()
+    app[STORE] = store
+    app[SETTINGS] = Settings()
+    setup_metrics(app, refresh_every=3600)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/metrics")
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        body = await response.text()
+        assert _codes(body, "govcrawl_site_qualified") == {s.code for s in SITES}
+        assert _codes(body, "govcrawl_site_problems") == {s.code for s in SITES}
+        assert "# TYPE govcrawl_job_duration_seconds histogram" in body  # the fleet registry too
+
+        await import_sites(store, SITES[:1], file_name="t2.csv", file_sha256="1" * 64, prune=True)
+        await app[METRICS].refresh(app)
+        body = await (await client.get("/metrics")).text()
+        assert _codes(body, "govcrawl_site_qualified") == {SITES[0].code}
+        assert _codes(body, "govcrawl_site_problems") == {SITES[0].code}
