@@ -129,6 +129,8 @@ async def inspect_site(
             fetched, page = followed, parse_page(followed.text, followed.final_url or target)
             base.final_url = fetched.final_url
     base.reachable = True
+    if fetched.error_kind == "too_large":
+        base.error = _error_text(fetched)  # judged on the first fetch.max_body_bytes only
 
     home = homepage_facts(page, today)
     links = navigation_columns(page, page.url)[: options.max_columns]
