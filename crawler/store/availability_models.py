@@ -1,0 +1,118 @@
+"""Availability tables: probes, per-site outage state, outage windows, the alert outbox and
+maintenance windows. Created by migration 0004_availability.
+
+Probes get their own narrow table (about 550,000 rows a day for 1,900 sites probed every
+5 minutes), not the results table that holds whole inspection payloads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crawler.store.models import Base
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL wants 64 bits here.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ProbeRow(Base):
+    """One homepage probe. suppressed: why it does not count toward outages
+    ("monitor_offline", "maintenance", "closed") or NULL."""
+
+    __tablename__ = "probes"
+    __table_args__ = (Index("ix_probes_code_at", "code", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(200), unique=True)
+    code: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    outcome: Mapped[str] = mapped_column(String(24))
+    status: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    cert_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    suppressed: Mapped[str | None] = mapped_column(String(24), nullable=True)
+
+
+class OutageStateRow(Base):
+    """Where each site stands in the outage state machine (crawler/outages.py)."""
+
+    __tablename__ = "outage_state"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(16))  # up | suspect | down
+    last_probe_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    first_failure_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    first_failure_outcome: Mapped[str] = mapped_column(String(24), default="")
+    first_failure_error: Mapped[str] = mapped_column(String(500), default="")
+    window_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+
+
+class OutageWindowRow(Base):
+    """One outage: from the first of two consecutive failures to the first success."""
+
+    __tablename__ = "outage_windows"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # set when closed
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cause: Mapped[str] = mapped_column(String(24))  # the most frequent failure outcome
+    causes: Mapped[dict] = mapped_column(JSON)  # outcome → failed probes
+    probe_count: Mapped[int] = mapped_column(Integer)  # failed probes counted in the window
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class OutboxRow(Base):
+    """One alert message for one hook; delivered in id order per (hook, site)."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (Index("ix_alert_outbox_pending", "delivered_at", "hook"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # enqueued once per key
+    hook: Mapped[str] = mapped_column(String(64))  # crawler.alerts.hooks.hook_id
+    code: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class MaintenanceRow(Base):
+    """Planned maintenance of one site (code) or of a whole region: failures are not outages."""
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    region: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
