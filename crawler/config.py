@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -178,10 +179,16 @@ class InspectConfig(_Section):
 
 
 class HookConfig(_Section):
-    type: Literal["webhook", "dingtalk", "wecom", "feishu", "mail"]
-    url: SecretStr = Field(SecretStr(""), description="endpoint; may carry an access token")
+    # "type" was this key's first name; files written for it still load.
+    kind: Literal["webhook", "dingtalk", "wecom", "feishu", "mail"] = Field(
+        validation_alias=AliasChoices("kind", "type")
+    )
+    url: SecretStr = Field(
+        SecretStr(""), description="endpoint (smtp://user:pass@host:587 for mail); may carry a token"
+    )
     secret: SecretStr = Field(SecretStr(""), description="signing secret where the robot has one")
     to: list[str] = Field(default_factory=list, description="mail recipients")
+    sender: str = Field("", description="mail From address")
     notify_short_outages: bool = False
 
 
@@ -190,6 +197,12 @@ class AlertsConfig(_Section):
         timedelta(hours=24), description="outage length that must be reported in writing"
     )
     hooks: list[HookConfig] = Field(default_factory=list)
+    retry_initial: PositiveDuration = Field(
+        timedelta(seconds=5), description="first pause before a failed delivery is retried"
+    )
+    retry_max: PositiveDuration = Field(
+        timedelta(minutes=10), description="longest pause between retries (doubling up to it)"
+    )
 
 
 class RulesConfig(_Section):

@@ -19,9 +19,9 @@ HEADER = """\
 """
 
 HOOK_EXAMPLE = """\
-# Alert hooks (any number). type: webhook | dingtalk | wecom | feishu | mail
+# Alert hooks (any number). kind: webhook | dingtalk | wecom | feishu | mail
 #   [[alerts.hooks]]
-#   type = "dingtalk"
+#   kind = "dingtalk"
 #   url = "https://oapi.dingtalk.com/robot/send?access_token=..."
 #   secret = "SEC..."
 #   notify_short_outages = false
