@@ -336,6 +336,15 @@ def _attach_farm() -> None:
 _attach_farm()
 
 
+def _attach_metrics() -> None:
+    from crawler.metrics_cli import metrics
+
+    cli.add_command(metrics)
+
+
+_attach_metrics()
+
+
 def main() -> None:
     cli(prog_name="govcrawl")
 

@@ -87,7 +87,7 @@ MONITOR_ONLINE = Gauge(
 )
 
 PROBE_OUTCOMES = (
-    "ok", "dns", "refused", "timeout", "tls", "http_status", "bad_content",
+    "ok", "dns", "refused", "timeout", "tls", "connection", "http_status", "bad_content",
     "maintenance_notice", "closure_notice", "server_default",
 )  # fmt: skip
 INSPECTION_OUTCOMES = ("qualified", "unqualified", "not_checked", "error")
