@@ -7,7 +7,8 @@ Probes get their own narrow table (about 550,000 rows a day for 1,900 sites prob
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,10 +21,36 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crawler.store.models import Base
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on both backends.
+
+    SQLite keeps no offset: a value written in +08:00 would come back as a naive local
+    time and compare wrongly with UTC ones. Everything is stored as UTC instead.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: availability times must be aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL wants 64 bits here.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -39,12 +66,12 @@ class ProbeRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(String(200), unique=True)
     code: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     outcome: Mapped[str] = mapped_column(String(24))
     status: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str] = mapped_column(String(500), default="")
-    cert_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cert_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     suppressed: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
 
@@ -55,11 +82,9 @@ class OutageStateRow(Base):
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     phase: Mapped[str] = mapped_column(String(16))  # up | suspect | down
-    last_probe_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_probe_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    first_failure_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     first_failure_outcome: Mapped[str] = mapped_column(String(24), default="")
     first_failure_error: Mapped[str] = mapped_column(String(500), default="")
     window_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
@@ -72,17 +97,15 @@ class OutageWindowRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(16), index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ended_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True, index=True
-    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # set when closed
-    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cause: Mapped[str] = mapped_column(String(24))  # the most frequent failure outcome
     causes: Mapped[dict] = mapped_column(JSON)  # outcome → failed probes
     probe_count: Mapped[int] = mapped_column(Integer)  # failed probes counted in the window
     last_error: Mapped[str] = mapped_column(String(500), default="")
-    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class OutboxRow(Base):
@@ -97,10 +120,10 @@ class OutboxRow(Base):
     code: Mapped[str] = mapped_column(String(16))
     event: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -112,7 +135,7 @@ class MaintenanceRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     region: Mapped[str | None] = mapped_column(String(50), nullable=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
