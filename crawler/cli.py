@@ -336,6 +336,16 @@ def _attach_farm() -> None:
 _attach_farm()
 
 
+def _attach_service() -> None:
+    from crawler.service.cli import run_command, status_command, worker_command
+
+    for command in (run_command, worker_command, status_command):
+        cli.add_command(command)
+
+
+_attach_service()
+
+
 def _attach_metrics() -> None:
     from crawler.metrics_cli import metrics
 

@@ -1,0 +1,191 @@
+"""The job functions, the same in the in-process pool and in arq workers.
+
+A job takes a site (as plain JSON) and returns an envelope (plain JSON) for the recorder:
+``{"job_id", "kind", "code", "result", "evidence": [{"url", "content_type", "body_b64"}]}``.
+Workers never touch the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler.check import options_from
+from crawler.config import Settings
+from crawler.fetch import Fetcher
+from crawler.inspect import inspect_site
+from crawler.linkcheck import LinkCache
+from crawler.recorder import EvidencePage, Recorded
+from crawler.result import SiteResult
+from crawler.rules import Rules, load_rules
+from crawler.service.schedule import INSPECTION, PROBE
+from crawler.site import Site, SiteStatus
+
+log = logging.getLogger(__name__)
+INSPECT_MARGIN = 0.9  # an inspection ends itself before the queue's job timeout fires
+
+
+def site_payload(site: Site) -> dict[str, Any]:
+    data = asdict(site)
+    data["status"] = site.status.value
+    return data
+
+
+def site_from(payload: dict[str, Any]) -> Site:
+    return Site(**{**payload, "status": SiteStatus(payload["status"])})
+
+
+@dataclass
+class JobContext:
+    """What one process's jobs share: settings, rules and two fetchers.
+
+    Probes get their own fetcher so they never wait behind an inspection's per-host slots.
+    """
+
+    settings: Settings
+    rules: Rules
+    probe_fetcher: Fetcher
+    inspect_fetcher: Fetcher
+    running: dict[str, int] = field(default_factory=lambda: {PROBE: 0, INSPECTION: 0})
+
+    @classmethod
+    async def open(cls, settings: Settings) -> JobContext:
+        rules = load_rules(settings.rules.profile, settings.rules.file)
+        probe = Fetcher(settings.fetch)
+        inspect = Fetcher(settings.fetch)
+        await probe.__aenter__()
+        await inspect.__aenter__()
+        return cls(settings, rules, probe, inspect)
+
+    async def close(self) -> None:
+        await self.probe_fetcher.close()
+        await self.inspect_fetcher.close()
+
+
+def _metrics():  # type: ignore[no-untyped-def]
+    try:
+        from crawler import metrics
+    except ImportError:  # the observability module is optional
+        return None
+    return metrics
+
+
+async def run_job(ctx: JobContext, kind: str, job_id: str, site_json: dict[str, Any]) -> dict:
+    """Run one job and return its envelope. Raises only for bugs (the queue logs them)."""
+    site = site_from(site_json)
+    metrics = _metrics()
+    ctx.running[kind] += 1
+    started = time.monotonic()
+    outcome = "ok"
+    try:
+        if kind == PROBE:
+            envelope = await _probe(ctx, job_id, site)
+            outcome = envelope["result"]["outcome"]
+            if metrics:
+                metrics.observe_probe(outcome)
+        elif kind == INSPECTION:
+            envelope = await _inspect(ctx, job_id, site)
+            outcome = envelope["result"]["verdict"]
+            if metrics:
+                metrics.observe_inspection(outcome)
+                metrics.observe_pages(
+                    envelope["result"]["pages_fetched"], envelope["result"]["links_checked"]
+                )
+        else:
+            raise ValueError(f"unknown job kind {kind!r}")
+        return envelope
+    except Exception:
+        outcome = "error"
+        raise
+    finally:
+        ctx.running[kind] -= 1
+        if metrics:
+            metrics.observe_job(kind, outcome, time.monotonic() - started)
+
+
+async def _probe(ctx: JobContext, job_id: str, site: Site) -> dict:
+    from crawler.probe import probe_site
+
+    result = await probe_site(site, ctx.settings, fetcher=ctx.probe_fetcher)
+    return {
+        "job_id": job_id,
+        "kind": PROBE,
+        "code": site.code,
+        "result": result.model_dump(mode="json"),
+        "evidence": [],
+    }
+
+
+async def _inspect(ctx: JobContext, job_id: str, site: Site) -> dict:
+    settings = ctx.settings
+    now = datetime.now(settings.tz)
+    bound = settings.queue.inspect_timeout.total_seconds() * INSPECT_MARGIN
+    try:
+        async with asyncio.timeout(bound):
+            inspection = await inspect_site(
+                site,
+                ctx.inspect_fetcher,
+                ctx.rules,
+                now=now,
+                today=now.date(),
+                options=options_from(settings),
+                link_cache=LinkCache(max_entries=20_000),  # per job: bounded memory
+            )
+        result, evidence = inspection.result, inspection.evidence
+    except TimeoutError:
+        # Recorded as not checked, so the slot counts as done and the site is tried again
+        # at its next slot rather than retried in a loop.
+        result = SiteResult(
+            code=site.code,
+            name=site.name,
+            region=site.region,
+            url=site.url,
+            status=site.status,
+            checked_at=now,
+            error=f"timeout: inspection took longer than {bound:.0f} s",
+        )
+        evidence = []
+    return {
+        "job_id": job_id,
+        "kind": INSPECTION,
+        "code": site.code,
+        "result": result.model_dump(mode="json"),
+        "evidence": [
+            {
+                "url": page.url,
+                "content_type": page.content_type,
+                "body_b64": base64.b64encode(page.body).decode("ascii"),
+            }
+            for page in evidence
+        ],
+    }
+
+
+def recorded_inspection(envelope: dict) -> Recorded:
+    return Recorded(
+        envelope["job_id"],
+        INSPECTION,
+        SiteResult.model_validate(envelope["result"]),
+        [
+            EvidencePage(
+                page["url"], base64.b64decode(page["body_b64"]), page.get("content_type", "")
+            )
+            for page in envelope.get("evidence", ())
+        ],
+    )
+
+
+def split_kinds(envelopes: Sequence[dict]) -> tuple[list[dict], list[dict]]:
+    probes = [e for e in envelopes if e["kind"] == PROBE]
+    inspections = [e for e in envelopes if e["kind"] == INSPECTION]
+    return probes, inspections
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

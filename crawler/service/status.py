@@ -1,0 +1,79 @@
+"""What `govcrawl status` shows, gathered from the store and Redis."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+
+from crawler.config import Settings, mask_url
+from crawler.registry import load_sites
+from crawler.service.queues import queue_name
+from crawler.service.recording import load_slots, stream_key
+from crawler.service.schedule import KINDS, Intervals, due_jobs, to_ms
+from crawler.store import open_store
+from crawler.store.models import ResultRow
+
+
+async def gather_status(settings: Settings, now: datetime) -> dict[str, Any]:
+    async with open_store(settings.store.url) as store:
+        sites = await load_sites(store)
+        done = await load_slots(store)
+        async with store.session() as session:
+            last = {
+                kind: await session.scalar(
+                    select(func.max(ResultRow.checked_at)).where(ResultRow.kind == kind)
+                )
+                for kind in KINDS
+            }
+        display = store.display_url
+    due = Counter(
+        d.kind for d in due_jobs(sites, Intervals.from_settings(settings), to_ms(now), done)
+    )
+    data: dict[str, Any] = {
+        "store": display,
+        "sites": {
+            "total": len(sites),
+            "by_status": dict(Counter(s.status.value for s in sites).most_common()),
+        },
+        "due": {kind: due.get(kind, 0) for kind in KINDS},
+        "last": {kind: value.isoformat() if value else None for kind, value in last.items()},
+        "queue": {"mode": "embedded"},
+    }
+    if settings.queue.redis_url:
+        data["queue"] = await _queue_status(settings)
+    return data
+
+
+async def _queue_status(settings: Settings) -> dict[str, Any]:
+    prefix = settings.queue.prefix
+    out: dict[str, Any] = {"mode": "arq", "redis": mask_url(settings.queue.redis_url)}
+    redis = Redis.from_url(settings.queue.redis_url, socket_timeout=3, socket_connect_timeout=3)
+    try:
+        out["depth"] = {kind: int(await redis.zcard(queue_name(prefix, kind))) for kind in KINDS}
+        out["results_backlog"] = int(await redis.xlen(stream_key(prefix)))
+        workers: dict[str, Any] = {}
+        async for key in redis.scan_iter(match=f"{prefix}:workers:*", count=500):
+            raw = await redis.get(key)
+            if raw is not None:
+                name = key.decode().removeprefix(f"{prefix}:workers:")
+                workers[name] = json.loads(raw)
+        out["workers"] = dict(sorted(workers.items()))
+        out["health_checks"] = {
+            kind: (
+                v.decode()
+                if (v := await redis.get(queue_name(prefix, kind) + ":health-check"))
+                else None
+            )
+            for kind in KINDS
+        }
+    except (RedisError, OSError) as exc:
+        out["error"] = str(exc)
+    finally:
+        await redis.aclose()
+    return out

@@ -1,0 +1,324 @@
+"""The JSON API: sites, their latest result and history, problems, rechecks.
+
+Lists are paginated with ``limit`` (default 100, at most 1000) and ``offset``; a bad
+parameter is a 400 naming it. Mutating endpoints need ``Authorization: Bearer <http.token>``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from crawler.registry import load_sites
+from crawler.result import ProblemKind
+from crawler.site import Site, SiteStatus
+from crawler.store.models import ResultRow, SiteRow
+from crawler.web.keys import SETTINGS, STORE
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+HISTORY_KINDS = ("inspection", "probe")
+
+
+class ServiceHandle(Protocol):
+    """What the running service offers the HTTP side (absent when only the API is served)."""
+
+    async def readiness(self) -> dict[str, bool]: ...
+    async def recheck(self, code: str) -> str | None: ...
+    def reload_registry(self) -> None: ...
+
+
+SERVICE = web.AppKey("service", ServiceHandle)
+
+
+class BadParameter(web.HTTPBadRequest):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(
+            text=_dumps({"error": f"{name}: {message}", "parameter": name}),
+            content_type="application/json",
+        )
+
+
+def _dumps(data: Any) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(text=_dumps(data), status=status, content_type="application/json")
+
+
+def _int(request: web.Request, name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(name, f"{raw!r} is not an integer") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise BadParameter(name, f"must be {bound}, not {value}")
+    return value
+
+
+def page_params(request: web.Request) -> tuple[int, int]:
+    return (
+        _int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        _int(request, "offset", 0, 0, None),
+    )
+
+
+def _choice(request: web.Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in allowed:
+        raise BadParameter(name, f"{raw!r} is not one of {', '.join(allowed)}")
+    return raw
+
+
+def _bool(request: web.Request, name: str) -> bool | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise BadParameter(name, f"{raw!r} is not true or false")
+
+
+def _page(items: list, total: int, limit: int, offset: int) -> dict[str, Any]:
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+def _aware(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _site_json(site: Site) -> dict[str, Any]:
+    return {
+        "code": site.code,
+        "name": site.name,
+        "region": site.region,
+        "url": site.url,
+        "department": site.department,
+        "status": site.status.value,
+    }
+
+
+def require_token(request: web.Request) -> None:
+    token = request.app[SETTINGS].http.token.get_secret_value()
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    if not token or scheme.lower() != "bearer" or not hmac.compare_digest(value.strip(), token):
+        raise web.HTTPUnauthorized(
+            text=_dumps({"error": "a valid bearer token (http.token) is required"}),
+            content_type="application/json",
+            headers={"WWW-Authenticate": 'Bearer realm="govcrawl"'},
+        )
+
+
+# ------------------------------------------------------------------------ queries
+
+
+async def _latest_rows(request: web.Request, with_payload: bool) -> dict[str, Any]:
+    """Each site's newest inspection row (id, checked_at, verdict[, payload])."""
+    newest = (
+        select(ResultRow.code, func.max(ResultRow.id).label("id"))
+        .where(ResultRow.kind == "inspection")
+        .group_by(ResultRow.code)
+        .subquery()
+    )
+    cols = [ResultRow.code, ResultRow.checked_at, ResultRow.verdict, ResultRow.reachable]
+    if with_payload:
+        cols.append(ResultRow.payload)
+    async with request.app[STORE].session() as session:
+        rows = (
+            await session.execute(select(*cols).join(newest, ResultRow.id == newest.c.id))
+        ).all()
+    return {row.code: row for row in rows}
+
+
+# ------------------------------------------------------------------------ handlers
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return _json({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    checks: dict[str, bool] = {}
+    try:
+        async with request.app[STORE].session() as session:
+            await session.execute(select(1))
+        checks["store"] = True
+    except Exception:  # any failure to reach the store means not ready
+        checks["store"] = False
+    service = request.app.get(SERVICE)
+    if service is not None:
+        checks.update(await service.readiness())
+    ready = all(checks.values())
+    return _json({"ready": ready, "checks": checks}, 200 if ready else 503)
+
+
+async def list_sites(request: web.Request) -> web.Response:
+    limit, offset = page_params(request)
+    status = _choice(request, "status", tuple(s.value for s in SiteStatus))
+    region = request.query.get("region") or None
+    sites = await load_sites(request.app[STORE])
+    if status:
+        sites = [s for s in sites if s.status.value == status]
+    if region:
+        sites = [s for s in sites if s.region == region]
+    chosen = sites[offset : offset + limit]
+    latest = await _latest_rows(request, with_payload=False)
+    items = []
+    for site in chosen:
+        row = latest.get(site.code)
+        items.append(
+            _site_json(site)
+            | {
+                "checked_at": _aware(row.checked_at) if row else None,
+                "verdict": row.verdict if row else "not_checked",
+                "reachable": row.reachable if row else None,
+            }
+        )
+    return _json(_page(items, len(sites), limit, offset))
+
+
+async def _site_or_404(request: web.Request) -> SiteRow:
+    code = request.match_info["code"]
+    async with request.app[STORE].session() as session:
+        row = await session.get(SiteRow, code)
+    if row is None:
+        raise web.HTTPNotFound(
+            text=_dumps({"error": f"no registered site {code}"}), content_type="application/json"
+        )
+    return row
+
+
+async def site_detail(request: web.Request) -> web.Response:
+    site = await _site_or_404(request)
+    async with request.app[STORE].session() as session:
+        payload = await session.scalar(
+            select(ResultRow.payload)
+            .where(ResultRow.code == site.code, ResultRow.kind == "inspection")
+            .order_by(ResultRow.id.desc())
+            .limit(1)
+        )
+    if payload is None:  # registered, not inspected yet: the contract's shape, not checked
+        payload = {
+            "code": site.code,
+            "name": site.name,
+            "region": site.region,
+            "url": site.url,
+            "status": site.status,
+            "checked_at": None,
+            "verdict": "not_checked",
+            "problems": [],
+        }
+    return _json(payload)
+
+
+async def site_history(request: web.Request) -> web.Response:
+    site = await _site_or_404(request)
+    limit, offset = page_params(request)
+    kind = _choice(request, "kind", HISTORY_KINDS)
+    where = [ResultRow.code == site.code]
+    if kind:
+        where.append(ResultRow.kind == kind)
+    async with request.app[STORE].session() as session:
+        total = await session.scalar(select(func.count()).select_from(ResultRow).where(*where))
+        rows = (
+            await session.execute(
+                select(ResultRow)
+                .where(*where)
+                .order_by(ResultRow.checked_at.desc(), ResultRow.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).scalars()
+        items = [
+            {
+                "job_id": row.job_id,
+                "kind": row.kind,
+                "checked_at": _aware(row.checked_at),
+                "verdict": row.verdict,
+                "reachable": row.reachable,
+                "problems": [p["kind"] for p in (row.payload or {}).get("problems", [])],
+            }
+            for row in rows
+        ]
+    return _json(_page(items, int(total or 0), limit, offset))
+
+
+async def problems(request: web.Request) -> web.Response:
+    limit, offset = page_params(request)
+    kind = _choice(request, "kind", tuple(k.value for k in ProblemKind))
+    region = request.query.get("region") or None
+    veto = _bool(request, "veto")
+    sites = {s.code: s for s in await load_sites(request.app[STORE])}
+    latest = await _latest_rows(request, with_payload=True)
+    found: list[dict[str, Any]] = []
+    for code in sorted(latest):
+        site = sites.get(code)
+        if site is None or (region and site.region != region):
+            continue
+        row = latest[code]
+        for problem in row.payload.get("problems", []):
+            if kind and problem["kind"] != kind:
+                continue
+            if veto is not None and bool(problem.get("veto")) != veto:
+                continue
+            found.append(
+                {
+                    "code": code,
+                    "name": site.name,
+                    "region": site.region,
+                    "url": site.url,
+                    "checked_at": _aware(row.checked_at),
+                }
+                | problem
+            )
+    return _json(_page(found[offset : offset + limit], len(found), limit, offset))
+
+
+async def recheck(request: web.Request) -> web.Response:
+    require_token(request)
+    site = await _site_or_404(request)
+    service = request.app.get(SERVICE)
+    if service is None:
+        return _json({"error": "no scheduler runs in this process"}, 503)
+    job_id = await service.recheck(site.code)
+    if job_id is None:
+        return _json({"error": f"site {site.code} is not scheduled yet; try again shortly"}, 409)
+    return _json({"queued": True, "job_id": job_id}, 202)
+
+
+async def reload_registry(request: web.Request) -> web.Response:
+    require_token(request)
+    service = request.app.get(SERVICE)
+    if service is None:
+        return _json({"error": "no scheduler runs in this process"}, 503)
+    service.reload_registry()
+    return _json({"reloading": True}, 202)
+
+
+def setup_api(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/api/sites", list_sites)
+    app.router.add_get("/api/sites/{code}", site_detail)
+    app.router.add_get("/api/sites/{code}/history", site_history)
+    app.router.add_get("/api/problems", problems)
+    app.router.add_post("/api/sites/{code}/recheck", recheck)
+    app.router.add_post("/api/registry/reload", reload_registry)
