@@ -355,6 +355,15 @@ def _attach_metrics() -> None:
 _attach_metrics()
 
 
+def _attach_report() -> None:
+    from crawler.reports.cli import report
+
+    cli.add_command(report)
+
+
+_attach_report()
+
+
 def main() -> None:
     cli(prog_name="govcrawl")
 
