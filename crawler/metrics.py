@@ -146,11 +146,13 @@ def set_monitor_online(online: bool) -> None:
     MONITOR_ONLINE.set(1 if online else 0)
 
 
-def start_worker_metrics_server(port: int, addr: str = "0.0.0.0") -> None:
-    """Serve the fleet registry from a worker process (its own fetch and job counters)."""
+def start_worker_metrics_server(port: int, addr: str = "0.0.0.0") -> Any:
+    """Serve the fleet registry from a worker process (its own fetch and job counters) on a
+    daemon thread; returns the server (call .shutdown() to stop it)."""
     from prometheus_client import start_http_server
 
-    start_http_server(port, addr=addr, registry=REGISTRY)
+    server, _thread = start_http_server(port, addr=addr, registry=REGISTRY)
+    return server
 
 
 # ------------------------------------------------------------------------------ per site
@@ -354,11 +356,9 @@ def _seconds(rec: Any) -> float | None:
 
 
 async def load_availability(store: Any, codes: Sequence[str], now: datetime) -> dict:
-    """crawler.availability's view of the sites, or nothing where that module is absent."""
-    try:
-        from crawler.availability import availability_for
-    except ImportError:  # an installation without probes: inspection series only
-        return {}
+    """Each site's last probe, open outage and census share (crawler.availability)."""
+    from crawler.availability import availability_for
+
     return availability_from(await availability_for(store, codes, now))
 
 
