@@ -184,7 +184,7 @@ class HookConfig(_Section):
         validation_alias=AliasChoices("kind", "type")
     )
     url: SecretStr = Field(
-        SecretStr(""), description="endpoint (smtp://user:pass@host:587 for mail); may carry a token"
+        SecretStr(""), description="endpoint, may carry a token; mail: smtp://user:pass@host:587"
     )
     secret: SecretStr = Field(SecretStr(""), description="signing secret where the robot has one")
     to: list[str] = Field(default_factory=list, description="mail recipients")

@@ -98,6 +98,7 @@ def notice_phrases() -> NoticePhrases:
     lowered = {
         key: tuple(str(p).lower() for p in value) if isinstance(value, list) else value
         for key, value in data.items()
+        if key in NoticePhrases.model_fields  # the file's other sections are not phrases
     }
     return NoticePhrases.model_validate(lowered)
 

@@ -1,0 +1,1 @@
+"""Alerts: message payloads, hook senders and the durable outbox that delivers them."""

@@ -1,0 +1,741 @@
+"""Availability in the store: probes recorded, outage windows kept, alerts enqueued,
+the census share computed.
+
+``handle_probes`` is what the service's recorder calls with each batch of finished probe
+jobs. It runs the pure state machine (crawler.outages) for every probe, in one transaction
+with the probe rows, window rows and outbox rows, so a restart never loses or repeats a
+step: a job id already recorded is skipped whole.
+
+The monitor's own connectivity: when the recent probes fail across most sites at once
+(rules/availability.yaml ``monitor_offline``), the reference sites (``probe.reference_urls``)
+are asked; if none answers (or none is configured) the failures are recorded as
+"monitor_offline" and open no windows, and no alert fires until that passes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from functools import cache
+from importlib.resources import files
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel
+from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crawler.alerts import outbox
+from crawler.alerts.messages import Event, outage_payload
+from crawler.config import HookConfig, Settings
+from crawler.outages import BurstRule, Observation, SiteState, Window, advance, failure_burst
+from crawler.outages import report_due as _report_due
+from crawler.probe import ProbeResult
+from crawler.rules import load_rules
+from crawler.store import Store
+from crawler.store.availability_models import (
+    MaintenanceRow,
+    OutageStateRow,
+    OutageWindowRow,
+    ProbeRow,
+)
+from crawler.store.models import SiteRow
+
+log = logging.getLogger(__name__)
+
+MONITOR_OFFLINE = "monitor_offline"
+MAINTENANCE = "maintenance"
+CLOSED = "closed"
+_INSERT_CHUNK = 500  # rows per INSERT (SQLite bounds the parameters of one statement)
+
+
+# ---------------------------------------------------------------------------- monitor state
+
+
+@dataclass
+class MonitorStatus:
+    """What the last batch said about govcrawl's own connectivity (per process)."""
+
+    offline: bool = False
+    since: datetime | None = None
+    checked_at: datetime | None = None
+
+
+MONITOR = MonitorStatus()
+_reference_cache: dict[tuple[str, ...], tuple[datetime, bool]] = {}
+
+
+def monitor_status() -> MonitorStatus:
+    """For /readyz and /metrics: is the monitor cut off right now?"""
+    return MONITOR
+
+
+@cache
+def burst_rule() -> BurstRule:
+    data = yaml.safe_load((files("rules") / "availability.yaml").read_text(encoding="utf-8"))
+    section = (data or {}).get("monitor_offline") or {}
+    return BurstRule(
+        failed_share=float(section.get("failed_share", 0.8)),
+        min_sites=int(section.get("min_sites", 5)),
+    )
+
+
+async def _references_answer(settings: Settings, now: datetime) -> bool:
+    urls = tuple(settings.probe.reference_urls)
+    if not urls:
+        return False
+    cached = _reference_cache.get(urls)
+    if cached and now - cached[0] < settings.probe.confirm_after:
+        return cached[1]
+    from crawler.fetch import Fetcher
+    from crawler.uplink import uplink_up
+
+    async with Fetcher(settings.fetch) as fetcher:
+        answered = await uplink_up(fetcher, urls)
+    _reference_cache[urls] = (now, answered)
+    return answered
+
+
+async def _monitor_offline(
+    store: Store, settings: Settings, batch: Sequence[ProbeResult], now: datetime
+) -> bool:
+    """A failure burst across sites that the reference sites do not contradict."""
+    offline = False
+    if not all(p.ok for p in batch):
+        since = now - settings.probe.confirm_after
+        async with store.session() as session:
+            rows = (
+                await session.execute(
+                    select(ProbeRow.code, ProbeRow.outcome).where(ProbeRow.at >= since)
+                )
+            ).all()
+        recent = [(code, outcome == "ok") for code, outcome in rows]
+        recent += [(p.code, p.ok) for p in batch]
+        if failure_burst(recent, burst_rule()):
+            offline = not await _references_answer(settings, now)
+    if offline and not MONITOR.offline:
+        log.warning("monitor offline: most sites fail at once and no reference site answers")
+        MONITOR.since = now
+    elif not offline and MONITOR.offline:
+        log.warning("monitor back online")
+        MONITOR.since = None
+    MONITOR.offline, MONITOR.checked_at = offline, now
+    return offline
+
+
+# ---------------------------------------------------------------------------- handle_probes
+
+
+def _insert(store: Store, table: Any):  # type: ignore[no-untyped-def]
+    return (postgresql if store.dialect == "postgresql" else sqlite).insert(table)
+
+
+def _site_info(row: SiteRow | None, probe: ProbeResult | None, code: str) -> dict[str, str]:
+    if row is None:
+        return {"code": code, "name": code, "region": "", "department": "",
+                "url": probe.url if probe else "", "status": "open"}  # fmt: skip
+    return {
+        "code": row.code,
+        "name": row.name,
+        "region": row.region,
+        "department": row.department,
+        "url": row.url,
+        "status": row.status,
+    }
+
+
+def _state_from(row: OutageStateRow | None, window: OutageWindowRow | None) -> SiteState:
+    if row is None:
+        return SiteState()
+    first = None
+    if row.phase == "suspect" and row.first_failure_at is not None:
+        first = Observation(
+            row.first_failure_at, False, row.first_failure_outcome, row.first_failure_error
+        )
+    win = None
+    if window is not None and window.ended_at is None:
+        win = Window(
+            started_at=window.started_at,
+            last_failure_at=window.last_failure_at,
+            causes=dict(window.causes),
+            last_error=window.last_error,
+            reported_at=window.reported_at,
+        )
+    phase = row.phase if (row.phase != "down" or win is not None) else "up"
+    return SiteState(phase, row.last_probe_at, row.last_ok, first, win)  # type: ignore[arg-type]
+
+
+def in_maintenance(windows: Iterable[MaintenanceRow], code: str, region: str, at: datetime) -> bool:
+    return any(
+        (w.code == code or (w.code is None and w.region == region))
+        and w.starts_at <= at < w.ends_at
+        for w in windows
+    )
+
+
+async def _enqueue(
+    session: AsyncSession,
+    store: Store,
+    settings: Settings,
+    event: Event,
+    hooks: Sequence[HookConfig],
+    window_id: int,
+    site: dict[str, str],
+    window: OutageWindowRow,
+    now: datetime,
+) -> None:
+    if not hooks:
+        return
+    duration = ((window.ended_at or now) - window.started_at).total_seconds()
+    payload = outage_payload(
+        event,
+        site=site,
+        window_id=window_id,
+        started_at=window.started_at,
+        ended_at=window.ended_at,
+        duration_s=duration,
+        cause=window.cause,
+        last_error=window.last_error,
+        probe_count=window.probe_count,
+        report_after_s=settings.alerts.report_after.total_seconds(),
+    )
+    await outbox.enqueue(
+        session, store, hooks, key=f"w{window_id}:{event}", code=site["code"],
+        payload=payload, now=now,
+    )  # fmt: skip
+
+
+async def handle_probes(
+    store: Store,
+    settings: Settings,
+    recorded: Sequence[tuple[str, ProbeResult]],
+    now: datetime,
+) -> list[tuple[str, datetime]]:
+    """Record a batch of probes (idempotent by job id), advance outage windows, enqueue
+    alerts; returns the confirmation probes to schedule as (code, when).
+
+    Also call it with an empty batch (e.g. at start-up and now and then): it fires the
+    report-threshold alerts of open windows that passed it while nothing arrived.
+    """
+    fresh = list({job_id: probe for job_id, probe in recorded}.items())
+    if fresh:
+        async with store.session() as session:
+            known = set(
+                (
+                    await session.scalars(
+                        select(ProbeRow.job_id).where(ProbeRow.job_id.in_([j for j, _ in fresh]))
+                    )
+                ).all()
+            )
+        fresh = [(j, p) for j, p in fresh if j not in known]
+    offline = (
+        await _monitor_offline(store, settings, [p for _, p in fresh], now)
+        if fresh
+        else (MONITOR.offline)
+    )
+    confirmations: list[tuple[str, datetime]] = []
+    enqueued = False
+    async with store.session() as session, session.begin():
+        if fresh:
+            confirmations, enqueued = await _apply(session, store, settings, fresh, offline, now)
+        if not offline:
+            enqueued = await _reports_due(session, store, settings, now) or enqueued
+    if enqueued:
+        outbox.wake()
+    return confirmations
+
+
+async def _apply(
+    session: AsyncSession,
+    store: Store,
+    settings: Settings,
+    fresh: list[tuple[str, ProbeResult]],
+    offline: bool,
+    now: datetime,
+) -> tuple[list[tuple[str, datetime]], bool]:
+    codes = sorted({p.code for _, p in fresh})
+    sites = {
+        row.code: row
+        for row in (await session.scalars(select(SiteRow).where(SiteRow.code.in_(codes)))).all()
+    }
+    states = {
+        row.code: row
+        for row in (
+            await session.scalars(select(OutageStateRow).where(OutageStateRow.code.in_(codes)))
+        ).all()
+    }
+    window_ids = [s.window_id for s in states.values() if s.window_id is not None]
+    windows = {
+        row.id: row
+        for row in (
+            await session.scalars(select(OutageWindowRow).where(OutageWindowRow.id.in_(window_ids)))
+        ).all()
+    } if window_ids else {}  # fmt: skip
+    earliest = min(p.at for _, p in fresh)
+    regions = {s.region for s in sites.values()}
+    maintenance = (
+        await session.scalars(
+            select(MaintenanceRow).where(
+                MaintenanceRow.ends_at > earliest,
+                MaintenanceRow.starts_at <= now,
+                or_(MaintenanceRow.code.in_(codes), MaintenanceRow.region.in_(regions)),
+            )
+        )
+    ).all()
+
+    hooks = settings.alerts.hooks
+    short_hooks = [h for h in hooks if h.notify_short_outages]
+    confirm_after = settings.probe.confirm_after
+    confirmations: dict[str, datetime] = {}
+    enqueued = False
+    probe_rows = []
+    for job_id, probe in sorted(fresh, key=lambda jp: jp[1].at):
+        site = _site_info(sites.get(probe.code), probe, probe.code)
+        suppressed = None
+        if not probe.ok:
+            if site["status"] != "open":
+                suppressed = CLOSED
+            elif in_maintenance(maintenance, probe.code, site["region"], probe.at):
+                suppressed = MAINTENANCE
+            elif offline:
+                suppressed = MONITOR_OFFLINE
+        probe_rows.append(_probe_row(job_id, probe, suppressed))
+
+        state_row = states.get(probe.code)
+        window_row = windows.get(state_row.window_id) if state_row and state_row.window_id else None
+        state = _state_from(state_row, window_row)
+        obs = Observation(probe.at, probe.ok, probe.outcome, probe.error, suppressed)
+        step = advance(state, obs, confirm_after)
+        if step.stale:
+            continue
+        if step.opened is not None:
+            window_row = _new_window(probe.code, step.opened)
+            session.add(window_row)
+            await session.flush()
+            windows[window_row.id] = window_row
+            if short_hooks:
+                await _enqueue(session, store, settings, "outage_started", short_hooks,
+                               window_row.id, site, window_row, now)  # fmt: skip
+                enqueued = True
+        elif step.grown is not None and window_row is not None:
+            _sync_window(window_row, step.grown)
+        elif step.closed is not None and window_row is not None:
+            _sync_window(window_row, step.closed)
+            window_row.ended_at = step.closed.ended_at
+            window_row.duration_s = step.closed.duration(now).total_seconds()
+            targets = hooks if window_row.reported_at is not None else short_hooks
+            if targets:
+                await _enqueue(session, store, settings, "outage_recovered", targets,
+                               window_row.id, site, window_row, now)  # fmt: skip
+                enqueued = True
+        if step.confirm_at is not None:
+            confirmations[probe.code] = max(step.confirm_at, now)
+        elif step.state.phase != "suspect":
+            confirmations.pop(probe.code, None)
+        new = step.state
+        open_id = window_row.id if new.window is not None and window_row is not None else None
+        values = {
+            "phase": new.phase,
+            "last_probe_at": new.last_probe_at,
+            "last_ok": new.last_ok,
+            "first_failure_at": new.first_failure.at if new.first_failure else None,
+            "first_failure_outcome": new.first_failure.outcome if new.first_failure else "",
+            "first_failure_error": (new.first_failure.error if new.first_failure else "")[:500],
+            "window_id": open_id,
+        }
+        if state_row is None:
+            state_row = OutageStateRow(code=probe.code, **values)
+            session.add(state_row)
+            states[probe.code] = state_row
+        else:
+            for key, value in values.items():
+                setattr(state_row, key, value)
+
+    for start in range(0, len(probe_rows), _INSERT_CHUNK):
+        chunk = probe_rows[start : start + _INSERT_CHUNK]
+        await session.execute(
+            _insert(store, ProbeRow).values(chunk).on_conflict_do_nothing(index_elements=["job_id"])
+        )
+    return sorted(confirmations.items(), key=lambda cw: (cw[1], cw[0])), enqueued
+
+
+def _probe_row(job_id: str, probe: ProbeResult, suppressed: str | None) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "code": probe.code,
+        "at": probe.at,
+        "outcome": probe.outcome,
+        "status": probe.status,
+        "latency_ms": probe.latency_ms,
+        "error": probe.error[:500],
+        "cert_expires_at": probe.cert_expires_at,
+        "suppressed": suppressed,
+    }
+
+
+def _new_window(code: str, window: Window) -> OutageWindowRow:
+    row = OutageWindowRow(code=code, started_at=window.started_at, reported_at=None)
+    _sync_window(row, window)
+    return row
+
+
+def _sync_window(row: OutageWindowRow, window: Window) -> None:
+    row.last_failure_at = window.last_failure_at
+    row.causes = dict(window.causes)
+    row.cause = window.cause
+    row.probe_count = window.probe_count
+    row.last_error = window.last_error[:500]
+
+
+async def _reports_due(
+    session: AsyncSession, store: Store, settings: Settings, now: datetime
+) -> bool:
+    """Mark and enqueue every open window past alerts.report_after (once per window)."""
+    threshold = now - settings.alerts.report_after
+    rows = (
+        await session.scalars(
+            select(OutageWindowRow).where(
+                OutageWindowRow.ended_at.is_(None),
+                OutageWindowRow.reported_at.is_(None),
+                OutageWindowRow.started_at <= threshold,
+            )
+        )
+    ).all()
+    if not rows:
+        return False
+    codes = sorted({r.code for r in rows})
+    sites = {
+        s.code: s
+        for s in (await session.scalars(select(SiteRow).where(SiteRow.code.in_(codes)))).all()
+    }
+    regions = {s.region for s in sites.values()}
+    maintenance = (
+        await session.scalars(
+            select(MaintenanceRow).where(
+                MaintenanceRow.starts_at <= now,
+                MaintenanceRow.ends_at > now,
+                or_(MaintenanceRow.code.in_(codes), MaintenanceRow.region.in_(regions)),
+            )
+        )
+    ).all()
+    enqueued = False
+    for row in rows:
+        site = _site_info(sites.get(row.code), None, row.code)
+        if site["status"] != "open" or in_maintenance(maintenance, row.code, site["region"], now):
+            continue
+        window = Window(row.started_at, row.last_failure_at, dict(row.causes), row.last_error)
+        if not _report_due(window, now, settings.alerts.report_after):
+            continue
+        row.reported_at = now
+        await _enqueue(session, store, settings, "outage_report_due", settings.alerts.hooks,
+                       row.id, site, row, now)  # fmt: skip
+        enqueued = True
+    return enqueued
+
+
+# ---------------------------------------------------------------------------- read API
+
+
+class OutageWindow(BaseModel):
+    """One outage window as the CLI, the API and reports show it."""
+
+    id: int
+    code: str
+    name: str
+    region: str
+    department: str
+    url: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: float
+    cause: str
+    probe_count: int
+    last_error: str
+    reported: bool
+    reported_at: datetime | None
+
+
+async def outage_windows(
+    store: Store,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    open_only: bool = False,
+    min_duration: timedelta | None = None,
+    codes: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> list[OutageWindow]:
+    """Windows overlapping [since, until] (open ones last until now), oldest first.
+
+    min_duration: only windows at least this long (an open one counts its length so far).
+    """
+    now = now or datetime.now(UTC)
+    query = select(OutageWindowRow, SiteRow).outerjoin(
+        SiteRow, SiteRow.code == OutageWindowRow.code
+    )
+    if open_only:
+        query = query.where(OutageWindowRow.ended_at.is_(None))
+    if since is not None:
+        query = query.where(
+            or_(OutageWindowRow.ended_at.is_(None), OutageWindowRow.ended_at >= since)
+        )
+    if until is not None:
+        query = query.where(OutageWindowRow.started_at <= until)
+    if codes is not None:
+        query = query.where(OutageWindowRow.code.in_(list(codes)))
+    query = query.order_by(OutageWindowRow.started_at, OutageWindowRow.id)
+    async with store.session() as session:
+        rows = (await session.execute(query)).all()
+    out = []
+    for window, site in rows:
+        duration = window.duration_s
+        if duration is None:
+            duration = (now - window.started_at).total_seconds()
+        if min_duration is not None and duration < min_duration.total_seconds():
+            continue
+        info = _site_info(site, None, window.code)
+        out.append(
+            OutageWindow(
+                id=window.id,
+                code=window.code,
+                name=info["name"],
+                region=info["region"],
+                department=info["department"],
+                url=info["url"],
+                started_at=window.started_at,
+                ended_at=window.ended_at,
+                duration_s=round(duration, 1),
+                cause=window.cause,
+                probe_count=window.probe_count,
+                last_error=window.last_error,
+                reported=window.reported_at is not None,
+                reported_at=window.reported_at,
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- census share
+
+CensusStatus = Literal["veto", "warning", "ok", "insufficient_data"]
+
+
+@dataclass(frozen=True, slots=True)
+class CensusRule:
+    window_days: int = 7
+    min_probes_per_day: int = 20
+    veto_failed_share: float = 0.05
+    warning_failed_share: float | None = 0.03
+
+
+def census_rule(settings: Settings | None = None) -> CensusRule:
+    settings = settings or Settings()
+    rules = load_rules(settings.rules.profile, settings.rules.file)
+    return CensusRule(
+        window_days=rules.availability.window_days,
+        min_probes_per_day=rules.availability.min_probes_per_day,
+        veto_failed_share=rules.availability.veto_failed_share,
+        warning_failed_share=rules.early_warnings.unreachable_share,
+    )
+
+
+def census_status(probes: int, failed: int, rule: CensusRule) -> CensusStatus:
+    """The census verdict on a window's counts: veto at ≥ the share with enough probes.
+
+    Exact fractions, so 5% is 5% (7 of 140 is a veto, 6.86 would not be).
+    """
+    if probes < rule.min_probes_per_day * rule.window_days:
+        return "insufficient_data"
+    share = Fraction(failed, probes)
+    if share >= Fraction(str(rule.veto_failed_share)):
+        return "veto"
+    if rule.warning_failed_share is not None and share >= Fraction(str(rule.warning_failed_share)):
+        return "warning"
+    return "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """One site's availability now: the census window and the live outage state."""
+
+    code: str
+    probes: int  # probes in the trailing window (monitor-offline ones excluded)
+    failed: int
+    probes_per_day: float
+    failed_share: float | None  # None: no probes
+    census: CensusStatus
+    up: bool | None  # the last probe opened the homepage
+    last_probe_at: datetime | None
+    latency_ms: float | None  # of the last probe
+    outage_started_at: datetime | None  # the open window's start
+    outage_open_seconds: float  # 0 while no window is open
+    window_days: int
+
+
+async def availability_for(
+    store: Store,
+    codes: Sequence[str] | None,
+    now: datetime,
+    *,
+    rule: CensusRule | None = None,
+) -> dict[str, Availability]:
+    """Per site: trailing-window failed share, probes per day, census status and live state.
+
+    Probes recorded while the monitor was offline do not count either way.
+    """
+    rule = rule or CensusRule()
+    since = now - timedelta(days=rule.window_days)
+    failed_expr = func.sum(case((ProbeRow.outcome != "ok", 1), else_=0))
+    counts = select(ProbeRow.code, func.count(), failed_expr).where(
+        ProbeRow.at > since,
+        ProbeRow.at <= now,
+        or_(ProbeRow.suppressed.is_(None), ProbeRow.suppressed != MONITOR_OFFLINE),
+    )
+    state_q = select(OutageStateRow, OutageWindowRow).outerjoin(
+        OutageWindowRow,
+        and_(OutageWindowRow.id == OutageStateRow.window_id, OutageWindowRow.ended_at.is_(None)),
+    )
+    if codes is not None:
+        counts = counts.where(ProbeRow.code.in_(list(codes)))
+        state_q = state_q.where(OutageStateRow.code.in_(list(codes)))
+    async with store.session() as session:
+        tallies = {
+            code: (int(total), int(bad or 0))
+            for code, total, bad in (await session.execute(counts.group_by(ProbeRow.code))).all()
+        }
+        states = {s.code: (s, w) for s, w in (await session.execute(state_q)).all()}
+        latencies = await _last_latencies(session, list(states))
+    wanted = list(codes) if codes is not None else sorted(set(tallies) | set(states))
+    out = {}
+    for code in wanted:
+        total, bad = tallies.get(code, (0, 0))
+        state, window = states.get(code, (None, None))
+        started = window.started_at if window is not None else None
+        out[code] = Availability(
+            code=code,
+            probes=total,
+            failed=bad,
+            probes_per_day=round(total / rule.window_days, 2),
+            failed_share=(bad / total) if total else None,
+            census=census_status(total, bad, rule),
+            up=state.last_ok if state else None,
+            last_probe_at=state.last_probe_at if state else None,
+            latency_ms=latencies.get(code),
+            outage_started_at=started,
+            outage_open_seconds=max(0.0, (now - started).total_seconds()) if started else 0.0,
+            window_days=rule.window_days,
+        )
+    return out
+
+
+async def _last_latencies(session: AsyncSession, codes: list[str]) -> dict[str, float | None]:
+    if not codes:
+        return {}
+    last = (
+        select(ProbeRow.code, func.max(ProbeRow.at).label("at"))
+        .where(ProbeRow.code.in_(codes))
+        .group_by(ProbeRow.code)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ProbeRow.code, ProbeRow.latency_ms).join(
+            last, and_(ProbeRow.code == last.c.code, ProbeRow.at == last.c.at)
+        )
+    )
+    return {code: latency for code, latency in rows.all()}
+
+
+def unreachable_problem(avail: Availability) -> dict[str, Any] | None:
+    """The site_unreachable finding for a site result (veto, or an early warning)."""
+    if avail.census not in ("veto", "warning") or avail.failed_share is None:
+        return None
+    veto = avail.census == "veto"
+    return {
+        "kind": "site_unreachable",
+        "label": "站点无法访问",
+        "veto": veto,
+        "level": "veto" if veto else "warning",
+        "detail": f"近{avail.window_days}天 {avail.probes} 次探测中 {avail.failed} 次无法访问"
+        f"（{avail.failed_share:.1%}），日均 {avail.probes_per_day:g} 次",
+        "evidence": "",
+    }
+
+
+# ---------------------------------------------------------------------------- maintenance
+
+
+class Maintenance(BaseModel):
+    id: int
+    code: str | None
+    region: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+
+def _maintenance(row: MaintenanceRow) -> Maintenance:
+    return Maintenance(
+        id=row.id, code=row.code, region=row.region, starts_at=row.starts_at,
+        ends_at=row.ends_at, reason=row.reason,
+    )  # fmt: skip
+
+
+async def add_maintenance(
+    store: Store,
+    *,
+    code: str | None = None,
+    region: str | None = None,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Maintenance:
+    """Declare planned maintenance of one site or one region. ValueError names what is wrong."""
+    if (code is None) == (region is None):
+        raise ValueError("give either a site code or a region, not both")
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValueError("maintenance times need a time zone")
+    if ends_at <= starts_at:
+        raise ValueError(f"maintenance ends ({ends_at.isoformat()}) before it starts")
+    async with store.session() as session, session.begin():
+        if code is not None:
+            known = await session.scalar(select(SiteRow.code).where(SiteRow.code == code))
+            if known is None:
+                raise ValueError(f"no registered site with code {code}")
+        else:
+            known = await session.scalar(select(SiteRow.code).where(SiteRow.region == region))
+            if known is None:
+                raise ValueError(f"no registered site in region {region}")
+        row = MaintenanceRow(
+            code=code, region=region, starts_at=starts_at, ends_at=ends_at,
+            reason=reason[:500], created_at=now or datetime.now(UTC),
+        )  # fmt: skip
+        session.add(row)
+        await session.flush()
+        return _maintenance(row)
+
+
+async def list_maintenance(
+    store: Store, *, now: datetime | None = None, include_past: bool = False
+) -> list[Maintenance]:
+    query = select(MaintenanceRow).order_by(MaintenanceRow.starts_at, MaintenanceRow.id)
+    if not include_past:
+        query = query.where(MaintenanceRow.ends_at > (now or datetime.now(UTC)))
+    async with store.session() as session:
+        return [_maintenance(r) for r in (await session.scalars(query)).all()]
+
+
+async def remove_maintenance(store: Store, maintenance_id: int) -> bool:
+    async with store.session() as session, session.begin():
+        result = await session.execute(
+            delete(MaintenanceRow).where(MaintenanceRow.id == maintenance_id)
+        )
+    return bool(result.rowcount)
+
+
+def as_json(items: Iterable[BaseModel]) -> list[Mapping[str, Any]]:
+    return [item.model_dump(mode="json") for item in items]

@@ -1,0 +1,53 @@
+"""The census availability rule on counts: 5 % exactly is a veto, 4.9 % is not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from crawler.availability import (
+    Availability,
+    CensusRule,
+    census_rule,
+    census_status,
+    unreachable_problem,
+)
+
+RULE = CensusRule(window_days=7, min_probes_per_day=20, veto_failed_share=0.05)
+
+
+def test_five_percent_exactly_is_a_veto() -> None:
+    assert census_status(140, 7, RULE) == "veto"  # 7/140 = 5 %
+    assert census_status(1000, 50, RULE) == "veto"
+    assert census_status(2016, 101, RULE) == "veto"  # 288 a day, 5.01 %
+
+
+def test_four_point_nine_percent_is_not() -> None:
+    assert census_status(1000, 49, RULE) == "warning"  # 4.9 %: early warning (3 %)
+    assert census_status(1000, 29, RULE) == "ok"
+    no_warning = CensusRule(warning_failed_share=None)
+    assert census_status(1000, 49, no_warning) == "ok"
+
+
+def test_fewer_than_twenty_a_day_is_insufficient_not_healthy() -> None:
+    assert census_status(139, 0, RULE) == "insufficient_data"
+    assert census_status(139, 139, RULE) == "insufficient_data"
+    assert census_status(0, 0, RULE) == "insufficient_data"
+    assert census_status(140, 0, RULE) == "ok"
+
+
+def test_rule_comes_from_the_profile() -> None:
+    rule = census_rule()
+    assert (rule.window_days, rule.min_probes_per_day, rule.veto_failed_share) == (7, 20, 0.05)
+    assert rule.warning_failed_share == 0.03
+
+
+def test_unreachable_problem() -> None:
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    avail = Availability(
+        code="5301000043", probes=140, failed=7, probes_per_day=20, failed_share=0.05,
+        census="veto", up=False, last_probe_at=now, latency_ms=None,
+        outage_started_at=now - timedelta(hours=1), outage_open_seconds=3600, window_days=7,
+    )  # fmt: skip
+    problem = unreachable_problem(avail)
+    assert problem is not None and problem["veto"] and problem["label"] == "站点无法访问"
+    assert "5.0%" in problem["detail"]
