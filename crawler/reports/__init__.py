@@ -42,6 +42,7 @@ async def make_report(
         settings.tz,
         layout,
         rules,
+        settings,
         previous=previous,
         previous_source=previous_source,
         now=now,

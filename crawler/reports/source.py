@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select
 
+from crawler.config import Settings
 from crawler.registry import load_sites
 from crawler.reports import availability_source
 from crawler.reports.build import build_report
@@ -90,6 +91,7 @@ async def load_inputs(
     zone: tzinfo,
     layout: ReportLayout,
     rules: Rules,
+    settings: Settings,
     *,
     previous: list[NamedSite] | None = None,
     previous_source: str = "",
@@ -116,7 +118,13 @@ async def load_inputs(
     outages = availability = None
     if with_availability:
         outages, availability, note = await availability_source.load(
-            store, [s.code for s in sites], start, until
+            store,
+            settings,
+            [s.code for s in sites],
+            start,
+            until,
+            now,
+            timedelta(hours=layout.outage_report_hours),
         )
         if note:
             notes.append(note)
