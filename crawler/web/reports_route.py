@@ -1,0 +1,110 @@
+"""GET /api/reports/{quarter}: the quarterly report as JSON, or as a file to download.
+
+    /api/reports                      the current and previous quarters, with links
+    /api/reports/2026Q4               JSON (report_json)
+    /api/reports/2026Q4.xlsx          the workbook (one sheet per list, A4)
+    /api/reports/2026Q4.md            Markdown for a notice draft
+    /api/reports/evidence/<sha256>    a stored problem page a report row cites
+
+Read-only, like the other GET endpoints: no token. A report is built from the store on
+each request (about a second for 1,900 sites; see bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from crawler.recorder import evidence_body
+from crawler.reports import Quarter, QuarterError, make_report, report_json
+from crawler.reports.writers import markdown, xlsx_bytes
+from crawler.web.keys import SETTINGS, STORE
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SHA = re.compile(r"[0-9a-f]{64}")
+_FORMATS = ("json", "xlsx", "md")
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        text=json.dumps(data, ensure_ascii=False, default=str),
+        status=status,
+        content_type="application/json",
+    )
+
+
+def _download(body: bytes, name: str, content_type: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+async def _index(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    current = Quarter.containing(datetime.now(UTC), settings.tz)
+    quarters = [current, current.previous()]
+    return _json(
+        {
+            "quarters": [
+                {
+                    "quarter": str(q),
+                    "label": q.label,
+                    "json": f"/api/reports/{q}",
+                    "xlsx": f"/api/reports/{q}.xlsx",
+                    "md": f"/api/reports/{q}.md",
+                }
+                for q in quarters
+            ]
+        }
+    )
+
+
+async def _report(request: web.Request) -> web.Response:
+    name = request.match_info["quarter"]
+    text, _, fmt = name.partition(".")
+    fmt = fmt or "json"
+    if fmt not in _FORMATS:
+        return _json({"error": f"format {fmt!r}: choose json, xlsx or md"}, status=400)
+    try:
+        quarter = Quarter.parse(text)
+    except QuarterError as exc:
+        return _json({"error": str(exc), "parameter": "quarter"}, status=400)
+    report = await make_report(request.app[STORE], quarter, request.app[SETTINGS])
+    if fmt == "xlsx":
+        return _download(xlsx_bytes(report), f"report-{quarter}.xlsx", XLSX_TYPE)
+    if fmt == "md":
+        return _download(markdown(report).encode(), f"report-{quarter}.md", "text/markdown")
+    return _json(report_json(report))
+
+
+async def _evidence(request: web.Request) -> web.Response:
+    sha = request.match_info["sha"]
+    if not _SHA.fullmatch(sha):
+        return _json({"error": "evidence id: expected 64 hex digits"}, status=400)
+    found = await evidence_body(request.app[STORE], sha)
+    if found is None:
+        return _json({"error": f"no stored evidence {sha}"}, status=404)
+    url, body = found
+    # A stored page may be a hacked one: shown, never run.
+    return web.Response(
+        body=body,
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": "sandbox",
+            "X-Content-Type-Options": "nosniff",
+            "X-Evidence-Url": quote(url, safe=":/?&=#%"),
+        },
+    )
+
+
+def setup_reports(app: web.Application) -> None:
+    app.router.add_get("/api/reports", _index)
+    app.router.add_get("/api/reports/evidence/{sha}", _evidence)
+    app.router.add_get("/api/reports/{quarter}", _report)
