@@ -142,7 +142,7 @@ async def test_region_order_is_configurable(store: Store, tmp_path: Path) -> Non
 # ------------------------------------------------------------------- files and the CLI
 
 
-def _write_previous_xlsx(path: Path) -> None:
+def _write_previous_xlsx(path: Path, extra: list[tuple[object, ...]] = ()) -> None:  # type: ignore[assignment]
     """The notice's annexes as a province would circulate them: titles over each table."""
     from openpyxl import Workbook
 
@@ -156,6 +156,8 @@ def _write_previous_xlsx(path: Path) -> None:
         ws.append([seq, region, name, "首页长期不更新", int(code)])  # codes typed as numbers
     for seq, (region, name, code, phrase, _) in enumerate(FIXED_Q3, len(ANNEX3) + 1):
         ws.append([seq, region, name, phrase, code])
+    for row in extra:
+        ws.append(list(row))
     ws.append([None, None, None, None, None])
     ws.append(["云南省人民政府办公厅"])  # the signature under the table is not a row
     other = wb.create_sheet("说明")
@@ -263,3 +265,52 @@ async def test_write_report_files_are_complete(store: Store, tmp_path: Path) -> 
     names = sorted(p.name for p in paths)
     assert "report-2016Q4.xlsx" in names and "report-2016Q4-figures.csv" in names
     assert not list(tmp_path.glob(".report-*"))  # no temporary files left behind
+
+
+STATUS_EXAMPLES = [
+    (FollowUpStatus.NOT_FIXED, "5325030002", "未完成整改"),
+    (FollowUpStatus.FIXED_NOT_KEPT, "5325230002", "完成整改后未持续更新"),
+    (FollowUpStatus.CLOSED_SITE_ONLINE, "5303020029", "申请永久关停后站点未关闭"),
+    (FollowUpStatus.UNREACHABLE, "5331020003", "站点无法访问"),
+    (FollowUpStatus.FIXED, "5301000070", "已完成整改"),  # qualified again
+    (FollowUpStatus.FIXED, "5334010002", "已完成整改"),  # closed, as it applied to be
+    (FollowUpStatus.NOT_CHECKED, "5333000009", "本季度未检查"),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "label"), STATUS_EXAMPLES)
+async def test_follow_up_status_from_an_imported_xlsx(
+    store: Store, tmp_path: Path, status: FollowUpStatus, code: str, label: str
+) -> None:
+    """One site of last quarter's list per status, read from a notice-format workbook."""
+    from crawler.reports import read_previous_list
+
+    await build_notice_store(store)
+    path = tmp_path / "2016Q3.xlsx"
+    _write_previous_xlsx(
+        path, extra=[(99, "怒江", "怒江未检查网站", "首页长期不更新", "5333000009")]
+    )
+    previous = [n for n in read_previous_list(path) if n.code == code]
+    assert len(previous) == 1
+    report = await _report(store, previous=previous, previous_source=path.name)
+    assert [(r.code, r.status, r.status_label) for r in report.follow_up] == [(code, status, label)]
+    listed = [r.code for r in report.follow_up_not_fixed]
+    assert listed == (
+        [] if status in (FollowUpStatus.FIXED, FollowUpStatus.NOT_CHECKED) else [code]
+    )
+    # a site still not fixed is followed up, not listed again among the new unqualified
+    assert code not in {r.code for r in report.unqualified}
+
+
+async def test_previous_list_from_csv_with_bom(store: Store, tmp_path: Path) -> None:
+    from crawler.reports import read_previous_list
+
+    await build_notice_store(store)
+    path = tmp_path / "2016Q3.csv"
+    lines = ["附件3", ",".join(FOLLOW_UP_HEADERS)]
+    lines += [f"{s},{r},{n},{p},{c}" for s, r, n, p, c in ANNEX3]
+    path.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    previous = read_previous_list(path)
+    assert [(n.code, n.list_name) for n in previous[:1]] == [("5303020029", "follow_up")]
+    report = await _report(store, previous=previous, previous_source=path.name)
+    assert _rows(report.follow_up_not_fixed, status=True) == ANNEX3
