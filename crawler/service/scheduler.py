@@ -47,6 +47,8 @@ class Scheduler:
         self.done: dict[tuple[str, str], int] = {}
         self.queued = {PROBE: 0, INSPECTION: 0}
         self.last_tick: datetime | None = None
+        self.first_tick_ms: int | None = None  # the schedule's window, for status and tests
+        self.last_tick_ms: int | None = None
         self.registry_loaded_at = 0.0
         self.queue_ok = True
         self._reload = asyncio.Event()
@@ -76,13 +78,16 @@ class Scheduler:
 
     async def tick(self) -> int:
         """Queue every due job; returns how many were queued."""
-        due = due_jobs(self.sites.values(), self.intervals, self.now_ms(), self.done)
+        now_ms = self.now_ms()
+        due = due_jobs(self.sites.values(), self.intervals, now_ms, self.done)
         queued = 0
         for start in range(0, len(due), ENQUEUE_CHUNK):
             chunk = due[start : start + ENQUEUE_CHUNK]
             results = await asyncio.gather(*(self._enqueue(d) for d in chunk))
             queued += sum(results)
         self.last_tick = datetime.now(UTC)
+        self.first_tick_ms = self.first_tick_ms or now_ms
+        self.last_tick_ms = now_ms
         _metric("scheduler_tick")
         return queued
 
