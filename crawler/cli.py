@@ -364,6 +364,16 @@ def _attach_report() -> None:
 _attach_report()
 
 
+def _attach_availability() -> None:
+    from crawler.availability_cli import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_attach_availability()
+
+
 def main() -> None:
     cli(prog_name="govcrawl")
 
