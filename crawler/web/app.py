@@ -19,6 +19,7 @@ OPTIONAL = (
     ("crawler.web.metrics_route", "setup_metrics"),
     ("crawler.web.status_page", "setup_status_page"),
     ("crawler.web.reports_route", "setup_reports"),
+    ("crawler.web.availability_route", "setup_availability"),
 )
 
 
