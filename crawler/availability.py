@@ -81,6 +81,7 @@ def burst_rule() -> BurstRule:
     return BurstRule(
         failed_share=float(section.get("failed_share", 0.8)),
         min_sites=int(section.get("min_sites", 5)),
+        sample_sites=int(section.get("sample_sites", 10)),
     )
 
 
@@ -103,28 +104,55 @@ async def _references_answer(settings: Settings, now: datetime) -> bool:
 async def _monitor_offline(
     store: Store, settings: Settings, batch: Sequence[ProbeResult], now: datetime
 ) -> bool:
-    """A failure burst across sites that the reference sites do not contradict."""
-    offline = False
-    if not all(p.ok for p in batch):
-        since = now - settings.probe.confirm_after
+    """Is govcrawl itself cut off? Asked only when this batch has failures.
+
+    Offline when the most recently probed sites fail together (a burst) and no reference
+    site answers (or none is configured); also when a failure would open or grow a window
+    and the configured reference sites do not answer either.
+    """
+    failing = {p.code for p in batch if not p.ok}
+    burst, at_risk = False, 0
+    if failing:
+        rule = burst_rule()
         async with store.session() as session:
             rows = (
                 await session.execute(
-                    select(ProbeRow.code, ProbeRow.outcome).where(ProbeRow.at >= since)
+                    select(ProbeRow.code, ProbeRow.outcome)
+                    .order_by(ProbeRow.at.desc())
+                    .limit(rule.sample_sites * 20)
                 )
             ).all()
-        recent = [(code, outcome == "ok") for code, outcome in rows]
-        recent += [(p.code, p.ok) for p in batch]
-        if failure_burst(recent, burst_rule()):
-            offline = not await _references_answer(settings, now)
+            at_risk = (
+                await session.scalar(
+                    select(func.count())
+                    .select_from(OutageStateRow)
+                    .where(
+                        OutageStateRow.code.in_(sorted(failing)),
+                        OutageStateRow.phase.in_(("suspect", "down")),
+                    )
+                )
+            ) or 0
+        newest = sorted(batch, key=lambda p: p.at, reverse=True)
+        recent = [(p.code, p.ok) for p in newest] + [(c, o == "ok") for c, o in rows]
+        burst = failure_burst(recent, rule)
+    if not settings.probe.reference_urls:
+        offline = burst
+    elif burst or at_risk or MONITOR.offline:  # once offline, stay so until they answer
+        offline = not await _references_answer(settings, now)
+    else:
+        offline = False
+    _set_monitor(offline, now)
+    return offline
+
+
+def _set_monitor(offline: bool, now: datetime) -> None:
     if offline and not MONITOR.offline:
-        log.warning("monitor offline: most sites fail at once and no reference site answers")
+        log.warning("monitor offline: sites fail together and no reference site answers")
         MONITOR.since = now
     elif not offline and MONITOR.offline:
         log.warning("monitor back online")
         MONITOR.since = None
     MONITOR.offline, MONITOR.checked_at = offline, now
-    return offline
 
 
 # ---------------------------------------------------------------------------- handle_probes
@@ -434,6 +462,18 @@ async def _reports_due(
         await _enqueue(session, store, settings, "outage_report_due", settings.alerts.hooks,
                        row.id, site, row, now)  # fmt: skip
         enqueued = True
+    return enqueued
+
+
+async def check_reports(store: Store, settings: Settings, now: datetime) -> bool:
+    """Fire the report-threshold alerts that are due (e.g. at start-up, after the service
+    was down when a threshold passed). True when anything was enqueued."""
+    if MONITOR.offline:
+        return False
+    async with store.session() as session, session.begin():
+        enqueued = await _reports_due(session, store, settings, now)
+    if enqueued:
+        outbox.wake()
     return enqueued
 
 

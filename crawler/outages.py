@@ -143,27 +143,36 @@ def report_due(window: Window, now: datetime, report_after: timedelta) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class BurstRule:
-    failed_share: float = 0.8  # of the probes in the look-back window
-    min_sites: int = 5  # distinct sites failing, so one flapping site is never a burst
+    failed_share: float = 0.8  # of the sampled sites' latest probes
+    min_sites: int = 5  # fewer sites sampled than this: never a burst
+    sample_sites: int = 10  # the most recently probed distinct sites looked at
 
 
-def failure_burst(recent: Iterable[tuple[str, bool]], rule: BurstRule) -> bool:
-    """Do the recent probes (code, ok) fail across most sites at once?
+def latest_per_site(probes: Iterable[tuple[str, bool]], limit: int) -> list[tuple[str, bool]]:
+    """From probes newest first, the newest one of each site, for at most limit sites."""
+    seen: dict[str, bool] = {}
+    for code, ok in probes:
+        if code not in seen:
+            seen[code] = ok
+            if len(seen) >= limit:
+                break
+    return list(seen.items())
 
+
+def failure_burst(newest_first: Iterable[tuple[str, bool]], rule: BurstRule) -> bool:
+    """Do the most recently probed sites (probes newest first, (code, ok)) fail together?
+
+    The sample is the newest probe of each of the last sample_sites distinct sites, so it
+    reacts within seconds in a big fleet (sites are probed all the time) and stays blind
+    to one flapping site or one county server going down (a few sites among many).
     Alone this cannot tell a cut uplink from a province-wide hosting outage; the caller
     asks the reference sites before calling the monitor offline.
     """
-    total = 0
-    failed_sites: set[str] = set()
-    failed = 0
-    for code, ok in recent:
-        total += 1
-        if not ok:
-            failed += 1
-            failed_sites.add(code)
-    if total == 0 or len(failed_sites) < rule.min_sites:
+    sample = latest_per_site(newest_first, rule.sample_sites)
+    if len(sample) < rule.min_sites:
         return False
-    return failed / total >= rule.failed_share
+    failed = sum(1 for _, ok in sample if not ok)
+    return failed / len(sample) >= rule.failed_share
 
 
 def tally(outcomes: Iterable[str]) -> dict[str, int]:

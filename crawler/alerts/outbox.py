@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # longest sleep when nothing is due (enqueue also wakes the loop)
 PARALLEL = 8  # deliveries in flight at once (different sites or hooks)
+REPORT_CHECK_MAX_S = 60.0  # longest pause between checks for report thresholds passed
 
 _wake: asyncio.Event | None = None
 
@@ -162,9 +163,19 @@ async def deliver_forever(store: Store, settings: Settings, stop: asyncio.Event)
     """Deliver outbox rows until ``stop`` is set (a pass in progress finishes first)."""
     global _wake
     _wake = asyncio.Event()
+    from crawler.availability import check_reports
+
+    # Report thresholds are also checked here, at start and then periodically: a window
+    # whose threshold passed while the service was down fires now, not at its next probe.
+    check_every = min(settings.probe.interval.total_seconds(), REPORT_CHECK_MAX_S)
+    next_check = 0.0
+    loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession(trust_env=False) as http:
         while not stop.is_set():
             try:
+                if loop.time() >= next_check:
+                    next_check = loop.time() + check_every
+                    await check_reports(store, settings, datetime.now(UTC))
                 delay = await deliver_due(store, settings, http)
             except Exception:  # the store may be briefly unavailable: keep the loop alive
                 log.exception("alert outbox pass failed")

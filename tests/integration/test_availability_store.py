@@ -243,3 +243,17 @@ async def test_census_share_over_the_week(store: Store) -> None:
     assert got[A].probes_per_day == 20
     assert got[B].census == "insufficient_data"  # 139 < 20 a day
     assert got[C].probes == 0 and got[C].census == "insufficient_data" and got[C].up is None
+
+
+async def test_reference_sites_down_suppress_a_lone_failure(store: Store) -> None:
+    await _registry(store)
+    dead = "http://127.0.0.1:9/"  # discard port: nothing listens, connection refused
+    settings = _settings()
+    settings = settings.model_copy(
+        update={"probe": settings.probe.model_copy(update={"reference_urls": [dead]})}
+    )
+    codes = [s.code for s in SITES[:12]]
+    await handle_probes(store, settings, [probe(c, 0, True) for c in codes], _at(0.1))
+    await _feed(store, settings, [probe(A, 2, False), probe(A, 3, False), probe(A, 5, False)])
+    assert availability.monitor_status().offline
+    assert await outage_windows(store, now=_at(10)) == []

@@ -118,11 +118,15 @@ def test_dominant_cause() -> None:
 
 
 def test_failure_burst() -> None:
-    rule = BurstRule(failed_share=0.8, min_sites=5)
+    rule = BurstRule(failed_share=0.8, min_sites=5, sample_sites=10)
     everyone = [(f"s{i}", False) for i in range(10)]
     assert failure_burst(everyone, rule)
     assert not failure_burst([("s1", False)] * 20, rule)  # one flapping site
-    mostly_ok = [(f"s{i}", i >= 5) for i in range(40)]  # 5 of 40 down
-    assert not failure_burst(mostly_ok, rule)
-    assert failure_burst([*everyone, ("s99", True), ("s98", True)], rule)  # 10/12
+    one_county = [(f"s{i}", i >= 5) for i in range(40)]  # 5 of 40 down, interleaved
+    assert not failure_burst(one_county[::-1], rule)
+    assert failure_burst([*everyone, ("s99", True), ("s98", True)], rule)  # older probes unseen
+    # the newest probe of a site wins: s0 recovered, 8 of 10 still down
+    assert failure_burst([("s0", True), ("s1", True), *everyone], rule)
+    assert not failure_burst([("s0", True), ("s1", True), ("s2", True), *everyone], rule)
+    assert not failure_burst([(f"s{i}", False) for i in range(4)], rule)  # too few sites
     assert not failure_burst([], rule)
