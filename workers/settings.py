@@ -122,7 +122,7 @@ async def _run_queue(settings: Settings, kind: str, job: JobContext, stop: async
             if not main.done():
                 # Like arq's own signal handling: running jobs get the job timeout to end.
                 worker.handle_sig(signal.SIGTERM)
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(Exception, asyncio.CancelledError):
                     await main
             with contextlib.suppress(Exception):
                 await worker.close()

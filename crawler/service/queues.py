@@ -32,8 +32,9 @@ def queue_name(prefix: str, kind: str) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    """arq's job serializer: JSON, never pickle."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """arq's job serializer: JSON, never pickle. arq also serializes a failed job's
+    exception; that becomes its repr."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=repr).encode()
 
 
 def loads(raw: bytes) -> Any:

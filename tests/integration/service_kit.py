@@ -111,3 +111,37 @@ async def job_ids(store: Store, kind: str = "inspection") -> list[str]:
         return list(
             (await session.scalars(select(ResultRow.job_id).where(ResultRow.kind == kind))).all()
         )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as GOVCRAWL_<SECTION>__<KEY> variables, for worker subprocesses."""
+    import json
+    import os
+
+    env = dict(os.environ)
+    data = settings.model_dump(mode="json", exclude={"http", "alerts"})
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            env[f"GOVCRAWL_{section.upper()}"] = str(values)
+            continue
+        for key, value in values.items():
+            if value is None:
+                continue
+            name = f"GOVCRAWL_{section.upper()}__{key.upper()}"
+            env[name] = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
+    return env
+
+
+def start_worker(settings: Settings, log_path: Path):  # type: ignore[no-untyped-def]
+    """`govcrawl worker` in its own process (so it can be killed for real)."""
+    import subprocess
+    import sys
+
+    log = log_path.open("ab")
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("govcrawl")), "worker"],
+        env=settings_env(settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(log_path.parent),
+    )
