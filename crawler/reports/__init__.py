@@ -21,6 +21,8 @@ from crawler.reports.writers import FORMATS, write_report, xlsx_bytes
 from crawler.rules import load_rules
 from crawler.store import Store
 
+EVIDENCE_PATH = "/api/reports/evidence/"  # served by crawler/web/reports_route.py
+
 
 async def make_report(
     store: Store,
@@ -31,7 +33,7 @@ async def make_report(
     previous: list[NamedSite] | None = None,
     previous_source: str = "",
     now: datetime | None = None,
-    evidence_base: str = "/api/reports/evidence/",
+    evidence_base: str = EVIDENCE_PATH,
 ) -> Report:
     """Read the quarter from the store and build its report."""
     layout = layout or load_layout()
@@ -52,6 +54,7 @@ async def make_report(
 
 
 __all__ = [
+    "EVIDENCE_PATH",
     "FORMATS",
     "FollowUpStatus",
     "LayoutError",

@@ -336,6 +336,8 @@ def build_report(inputs: ReportInputs, layout: ReportLayout, rules: Rules, zone:
     unqualified = _unqualified(ctx, named, follow_up)
     outages = _outages(ctx)
     notes = list(inputs.notes)
+    if not inputs.latest:
+        notes.append(f"{inputs.quarter.label}没有已记录的检查结果")
     if outages is None:
         notes.append("可用性数据（故障时段）不可用：未统计超过24小时的故障")
     return Report(

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.aio import run
-from crawler.reports import make_report, report_json
+from crawler.reports import EVIDENCE_PATH, make_report, report_json
 from crawler.reports.layout import LayoutError, load_layout
 from crawler.reports.model import NamedSite
 from crawler.reports.previous import (
@@ -62,6 +62,10 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     "--record", is_flag=True,
     help="Store this quarter's lists as published, for next quarter's follow-up.",
 )  # fmt: skip
+@click.option(
+    "--base-url", default="",
+    help="The service's address (e.g. http://10.0.0.5:8080) to make evidence links absolute.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Also print the report as JSON.")
 @click.pass_context
 def report(
@@ -72,6 +76,7 @@ def report(
     previous_file: Path | None,
     layout_file: Path | None,
     record: bool,
+    base_url: str,
     as_json: bool,
 ) -> None:
     """Write the quarter's lists: unqualified sites, last quarter's follow-up, figures,
@@ -90,7 +95,13 @@ def report(
                 source = f"file {previous_file.name}"
                 await save_named(store, quarter.previous(), previous, source)
             built = await make_report(
-                store, quarter, settings, layout=layout, previous=previous, previous_source=source
+                store,
+                quarter,
+                settings,
+                layout=layout,
+                previous=previous,
+                previous_source=source,
+                evidence_base=base_url.rstrip("/") + EVIDENCE_PATH,
             )
             if record:
                 named = [

@@ -60,6 +60,8 @@ def _sheet(wb, table: Table) -> None:  # type: ignore[no-untyped-def]
             # Codes stay text: as a number Excel would show 5.30100E+09.
             cell = ws.cell(row=r, column=c, value=value)
             cell.border = border
+            if isinstance(value, str) and value.startswith(("http://", "https://")):
+                cell.hyperlink = value.split("\n", 1)[0]  # the first of the cell's links
             cell.alignment = wrapped if (c - 1) in table.wrap else centred
     ws.freeze_panes = "A3"
     last_row = max(2, len(table.rows) + 2)

@@ -178,14 +178,12 @@ async def _invoke(args: list[str], db: str, *, catch: bool = False) -> Result:
 async def test_cli_report_from_previous_xlsx_writes_xlsx_csv_md(
     store: Store, store_url: str, tmp_path: Path
 ) -> None:
-    await build_notice_store(store)
+    notice = await build_notice_store(store)
     previous = tmp_path / "2016Q3.xlsx"
     _write_previous_xlsx(previous)
     out = tmp_path / "out"
-    result = await _invoke(
-        ["report", "--quarter", "2016Q4", "--out", str(out), "--previous", str(previous)],
-        store_url,
-    )
+    args = ["report", "--quarter", "2016Q4", "--out", str(out), "--previous", str(previous)]
+    result = await _invoke([*args, "--base-url", "http://10.0.0.5:8080/"], store_url)
     assert result.exit_code == 0, result.output
     assert "15 listed, 15 of 19 named last quarter not fixed" in result.output
 
@@ -198,6 +196,8 @@ async def test_cli_report_from_previous_xlsx_writes_xlsx_csv_md(
     assert int(ws.page_setup.fitToWidth) == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_area == "'不合格网站名单'!$A$1:$E$17"
     assert ws.column_dimensions["D"].width == 40 and ws["D3"].alignment.wrap_text
+    link = f"http://10.0.0.5:8080/api/reports/evidence/{notice.evidence_sha}"
+    assert ws["J3"].value == link and ws["J3"].hyperlink.target == link  # 证据链接, row 1
     ws = wb["整改未到位网站名单"]
     assert tuple(c.value for c in ws[2][:5]) == FOLLOW_UP_HEADERS
     assert [tuple(c.value for c in row[:5]) for row in ws.iter_rows(min_row=3)] == ANNEX3
