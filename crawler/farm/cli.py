@@ -62,9 +62,23 @@ def farm() -> None:
     "--control", default="127.0.0.1:8799", show_default=True, callback=_host_port,
     help="Address of the JSON control endpoint.",
 )  # fmt: skip
-def serve(count: int, port: int, seed: int, today: date | None, control: tuple[str, int]) -> None:
+@click.option(
+    "--latency-ms", type=click.IntRange(0), default=0, show_default=True,
+    help="Added before every answer, like a distant server.",
+)  # fmt: skip
+def serve(
+    count: int,
+    port: int,
+    seed: int,
+    today: date | None,
+    control: tuple[str, int],
+    latency_ms: int,
+) -> None:
     """Serve the farm until interrupted."""
-    run(_serve(SiteFarm(count, port=port, seed=seed, today=today, control=control)))
+    site_farm = SiteFarm(
+        count, port=port, seed=seed, today=today, control=control, latency=latency_ms / 1000
+    )
+    run(_serve(site_farm))
 
 
 async def _serve(site_farm: SiteFarm) -> None:

@@ -106,6 +106,7 @@ class SiteFarm:
         cache_size: int = 50_000,
         slow_drip_seconds: float = 30.0,
         slow_delay: float = DEFAULT_SLOW_DELAY,
+        latency: float = 0.0,
     ) -> None:
         self.count = count
         self.seed = seed
@@ -114,6 +115,7 @@ class SiteFarm:
         self._control_addr = control
         self._slow_drip_seconds = slow_drip_seconds
         self._default_slow_delay = slow_delay
+        self.latency = latency  # seconds added before every answer (a distant server)
         self._cache = _LRU(cache_size)
         self._sites: list[FarmSite] | None = None
         self._by_address: dict[str, FarmSite] = {}
@@ -280,6 +282,8 @@ class SiteFarm:
             self.by_status[421] += 1
             return web.Response(status=421, text="no farm site on this address")
         mode = self._modes[fs.index]
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         if mode == "hang":
             await asyncio.sleep(HANG_SECONDS)
         if mode == "slow":

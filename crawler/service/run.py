@@ -51,6 +51,31 @@ class Service:
     def reload_registry(self) -> None:
         self.scheduler.request_reload()
 
+    async def describe(self) -> dict[str, Any]:
+        """The service's own state for /api/service and `govcrawl status`."""
+        sched, rec = self.scheduler, self.recorder.state
+        depth: dict[str, int] | str
+        try:
+            depth = await self.queue.depth()
+        except Exception as exc:  # shown, not raised: the endpoint must answer in an outage
+            depth = f"unreachable: {exc}"
+        return {
+            "mode": "arq" if self.redis is not None else "embedded",
+            "sites": len(sched.sites),
+            "queued": dict(sched.queued),
+            "queue_depth": depth,
+            "schedule_window_ms": [sched.first_tick_ms, sched.last_tick_ms],
+            "last_tick": sched.last_tick,
+            "recorder": {
+                "store_ok": rec.store_ok,
+                "source_ok": rec.source_ok,
+                "recorded": rec.recorded,
+                "by_kind": dict(rec.seen),
+                "last_recorded_at": rec.last_recorded_at,
+                "last_error": rec.last_error,
+            },
+        }
+
 
 def _optional(module: str, name: str) -> Callable[..., Any] | None:
     try:
@@ -103,6 +128,7 @@ async def run_service(
                         await recorder.idle.wait()
             await scheduler.load()
             tasks.append(asyncio.create_task(scheduler.run(stop), name="scheduler"))
+            tasks.append(asyncio.create_task(_gauges(service, stop), name="gauges"))
             deliver = _optional("crawler.alerts.outbox", "deliver_forever")
             if deliver is not None:
                 tasks.append(asyncio.create_task(deliver(store, settings, stop), name="alerts"))
@@ -134,6 +160,50 @@ async def run_service(
             await recording
             if runner is not None:
                 await runner.cleanup()
+
+
+GAUGE_EVERY_S = 5.0
+
+
+async def _gauges(service: Service, stop: asyncio.Event) -> None:
+    """Queue depth, jobs running and live workers for /metrics, every few seconds."""
+    try:
+        from crawler import metrics
+    except ImportError:
+        return
+    while not stop.is_set():
+        with contextlib.suppress(Exception):  # a gauge is never worth stopping the service
+            for kind, depth in (await service.queue.depth()).items():
+                metrics.set_queue_depth(kind, depth)
+            backlog = service.source.backlog()
+            if asyncio.iscoroutine(backlog):
+                backlog = await backlog
+            metrics.set_queue_depth("results", int(backlog))
+            running, workers = await _workers(service)
+            for kind, count in running.items():
+                metrics.set_jobs_in_flight(kind, count)
+            metrics.set_workers(workers)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(GAUGE_EVERY_S):
+                await stop.wait()
+
+
+async def _workers(service: Service) -> tuple[dict[str, int], int]:
+    """Jobs running by kind and the number of live workers (1: the in-process pool)."""
+    if service.redis is None:
+        return dict(getattr(service.queue, "running", lambda: {})()), 1
+    import json
+
+    running: dict[str, int] = {}
+    workers = 0
+    async for key in service.redis.scan_iter(match=f"{service.settings.queue.prefix}:workers:*"):
+        raw = await service.redis.get(key)
+        if raw is None:
+            continue
+        workers += 1
+        for kind, count in json.loads(raw).items():
+            running[kind] = running.get(kind, 0) + int(count)
+    return running, workers
 
 
 async def serve_until_signalled(settings: Settings) -> None:

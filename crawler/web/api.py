@@ -30,6 +30,7 @@ class ServiceHandle(Protocol):
     async def readiness(self) -> dict[str, bool]: ...
     async def recheck(self, code: str) -> str | None: ...
     def reload_registry(self) -> None: ...
+    async def describe(self) -> dict[str, Any]: ...
 
 
 SERVICE = web.AppKey("service", ServiceHandle)
@@ -313,7 +314,15 @@ async def reload_registry(request: web.Request) -> web.Response:
     return _json({"reloading": True}, 202)
 
 
+async def service_state(request: web.Request) -> web.Response:
+    service = request.app.get(SERVICE)
+    if service is None:
+        return _json({"error": "no scheduler runs in this process"}, 503)
+    return _json(await service.describe())
+
+
 def setup_api(app: web.Application) -> None:
+    app.router.add_get("/api/service", service_state)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/api/sites", list_sites)

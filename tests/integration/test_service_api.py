@@ -205,3 +205,5 @@ async def test_mutations_need_the_bearer_token(api: tuple[str, list[Site]]) -> N
     assert status == 503
     status, _ = await _post(f"{base}/api/sites/5399999999/recheck", TOKEN)
     assert status == 404
+    status, _ = await _get(f"{base}/api/service")
+    assert status == 503

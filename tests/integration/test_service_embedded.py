@@ -52,6 +52,9 @@ async def test_probes_on_schedule_inspections_once_recheck_and_registry_changes(
         async with running(settings) as service, aiohttp.ClientSession() as http:
             async with http.get(f"{service.url}/readyz") as resp:
                 assert resp.status == 200, await resp.text()
+            async with http.get(f"{service.url}/api/service") as resp:
+                state = await resp.json()
+                assert state["mode"] == "embedded" and state["sites"] == len(first)
             await asyncio.sleep(2.5)
             # Registry changes without a restart: 6 sites added, 2 removed.
             await register(store, first[2:] + later, prune=True)
