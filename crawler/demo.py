@@ -28,7 +28,10 @@ def demo_settings(base: Settings, out_dir: Path) -> Settings:
         update={
             "store": base.store.model_copy(update={"url": f"sqlite:///{out_dir / 'govcrawl.db'}"}),
             # The farm is on this machine: no need to be as gentle as with a county server.
-            "fetch": base.fetch.model_copy(update={"host_delay": base.fetch.host_delay * 0}),
+            # The farm's sites link to each other and to a dead loopback host.
+            "fetch": base.fetch.model_copy(
+                update={"host_delay": base.fetch.host_delay * 0, "allow_private_addresses": True}
+            ),
             "inspect": base.inspect.model_copy(
                 update={"retry_delay": base.inspect.retry_delay * 0}
             ),
@@ -49,6 +52,11 @@ def accuracy_table(farm: SiteFarm, results: list) -> Table:  # type: ignore[type
     )
     table.add_row(
         "stale columns", f"{found.stale_columns.precision:.2f}", f"{found.stale_columns.recall:.2f}"
+    )
+    table.add_row(
+        "broken links (by URL)",
+        f"{found.broken_links.precision:.2f}",
+        f"{found.broken_links.recall:.2f}",
     )
     table.add_row("homepage latest date (exact)", f"{found.homepage_date_match:.2f}", "")
     return table
