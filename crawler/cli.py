@@ -16,7 +16,13 @@ from rich.table import Table
 
 from crawler import __version__
 from crawler.aio import run
-from crawler.config import ConfigError, Settings, effective_config, load_settings
+from crawler.config import (
+    ConfigError,
+    Settings,
+    effective_config,
+    format_duration,
+    load_settings,
+)
 from crawler.store import StoreError, open_store
 
 console = Console()
@@ -125,6 +131,22 @@ def db_upgrade(obj: _Context) -> None:
 
     revision = _store_call(go())
     click.echo(f"store {obj.settings.store.url}: schema at revision {revision}")
+
+
+@db.command("prune")
+@pass_ctx
+def db_prune(obj: _Context) -> None:
+    """Drop evidence pages older than store.evidence_retention that no latest result cites."""
+    from crawler.recorder import prune_evidence
+
+    keep_for = obj.settings.store.evidence_retention
+
+    async def go() -> int:
+        async with open_store(obj.settings.store.url) as store:
+            return await prune_evidence(store, keep_for)
+
+    dropped = _store_call(go())
+    click.echo(f"evidence pages dropped: {dropped} (kept for {format_duration(keep_for)})")
 
 
 def _store_call(coro):  # type: ignore[no-untyped-def]
