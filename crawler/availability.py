@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,7 @@ from crawler.store.availability_models import (
     MaintenanceRow,
     OutageStateRow,
     OutageWindowRow,
+    ProbeHourRow,
     ProbeRow,
 )
 from crawler.store.models import SiteRow
@@ -388,7 +389,35 @@ async def _apply(
         await session.execute(
             _insert(store, ProbeRow).values(chunk).on_conflict_do_nothing(index_elements=["job_id"])
         )
+    await _count_hours(session, store, probe_rows)
     return sorted(confirmations.items(), key=lambda cw: (cw[1], cw[0])), enqueued
+
+
+def hour_of(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+async def _count_hours(session: AsyncSession, store: Store, rows: list[dict[str, Any]]) -> None:
+    """Add the probes to their (site, hour) counts; monitor-offline ones count nowhere."""
+    counts: dict[tuple[str, datetime], list[int]] = {}
+    for row in rows:
+        if row["suppressed"] == MONITOR_OFFLINE:
+            continue
+        tally = counts.setdefault((row["code"], hour_of(row["at"])), [0, 0])
+        tally[0] += 1
+        tally[1] += row["outcome"] != "ok"
+    values = [{"code": c, "hour": h, "probes": n, "failed": f} for (c, h), (n, f) in counts.items()]
+    for start in range(0, len(values), _INSERT_CHUNK):
+        statement = _insert(store, ProbeHourRow).values(values[start : start + _INSERT_CHUNK])
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["code", "hour"],
+                set_={
+                    "probes": ProbeHourRow.probes + statement.excluded.probes,
+                    "failed": ProbeHourRow.failed + statement.excluded.failed,
+                },
+            )
+        )
 
 
 def _probe_row(job_id: str, probe: ProbeResult, suppressed: str | None) -> dict[str, Any]:
@@ -625,27 +654,28 @@ async def availability_for(
 ) -> dict[str, Availability]:
     """Per site: trailing-window failed share, probes per day, census status and live state.
 
+    The window is whole UTC hours (the current one and the window_days × 24 − 1 before it).
     Probes recorded while the monitor was offline do not count either way.
     """
     rule = rule or CensusRule()
-    since = now - timedelta(days=rule.window_days)
-    failed_expr = func.sum(case((ProbeRow.outcome != "ok", 1), else_=0))
-    counts = select(ProbeRow.code, func.count(), failed_expr).where(
-        ProbeRow.at > since,
-        ProbeRow.at <= now,
-        or_(ProbeRow.suppressed.is_(None), ProbeRow.suppressed != MONITOR_OFFLINE),
-    )
+    # Whole UTC hours: the window_days × 24 hourly counts ending with the current hour.
+    first_hour = hour_of(now) - timedelta(hours=rule.window_days * 24 - 1)
+    counts = select(
+        ProbeHourRow.code, func.sum(ProbeHourRow.probes), func.sum(ProbeHourRow.failed)
+    ).where(ProbeHourRow.hour >= first_hour, ProbeHourRow.hour <= now)
     state_q = select(OutageStateRow, OutageWindowRow).outerjoin(
         OutageWindowRow,
         and_(OutageWindowRow.id == OutageStateRow.window_id, OutageWindowRow.ended_at.is_(None)),
     )
     if codes is not None:
-        counts = counts.where(ProbeRow.code.in_(list(codes)))
+        counts = counts.where(ProbeHourRow.code.in_(list(codes)))
         state_q = state_q.where(OutageStateRow.code.in_(list(codes)))
     async with store.session() as session:
         tallies = {
-            code: (int(total), int(bad or 0))
-            for code, total, bad in (await session.execute(counts.group_by(ProbeRow.code))).all()
+            code: (int(total or 0), int(bad or 0))
+            for code, total, bad in (
+                await session.execute(counts.group_by(ProbeHourRow.code))
+            ).all()
         }
         states = {s.code: (s, w) for s, w in (await session.execute(state_q)).all()}
         latencies = await _last_latencies(session, list(states))

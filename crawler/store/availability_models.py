@@ -75,6 +75,18 @@ class ProbeRow(Base):
     suppressed: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
 
+class ProbeHourRow(Base):
+    """Probes and failures per site and UTC hour, kept as probes are recorded, so the
+    census share over a week sums 168 rows per site instead of ~2,000 probes."""
+
+    __tablename__ = "probe_hours"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    probes: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+
+
 class OutageStateRow(Base):
     """Where each site stands in the outage state machine (crawler/outages.py)."""
 

@@ -9,7 +9,10 @@ from sqlalchemy import MetaData
 import crawler.store.availability_models as models
 from crawler.store import Store
 
-TABLES = {"probes", "outage_state", "outage_windows", "alert_outbox", "maintenance_windows"}
+TABLES = {
+    "probes", "probe_hours", "outage_state", "outage_windows", "alert_outbox",
+    "maintenance_windows",
+}  # fmt: skip
 
 
 def _diff(connection) -> list:  # type: ignore[no-untyped-def]

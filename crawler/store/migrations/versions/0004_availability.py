@@ -40,6 +40,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_probes_at"), "probes", ["at"])
 
     op.create_table(
+        "probe_hours",
+        sa.Column("code", sa.String(16), nullable=False),
+        sa.Column("hour", TS, nullable=False),
+        sa.Column("probes", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("code", "hour", name=op.f("pk_probe_hours")),
+    )
+
+    op.create_table(
         "outage_state",
         sa.Column("code", sa.String(16), nullable=False),
         sa.Column("phase", sa.String(16), nullable=False),
@@ -109,6 +118,7 @@ def downgrade() -> None:
     op.drop_table("alert_outbox")
     op.drop_table("outage_windows")
     op.drop_table("outage_state")
+    op.drop_table("probe_hours")
     op.drop_index(op.f("ix_probes_at"), table_name="probes")
     op.drop_index("ix_probes_code_at", table_name="probes")
     op.drop_table("probes")
