@@ -80,6 +80,9 @@ def worker_kwargs(settings: Settings, kind: str, job: JobContext) -> dict[str, A
         "handle_signals": False,
         "on_startup": startup,
         "poll_delay": 0.2,
+        # On SIGTERM: stop taking jobs, let running ones finish within the grace, then
+        # cancel the rest (arq re-queues a cancelled job for another worker).
+        "job_completion_wait": max(1, int(q.shutdown_grace.total_seconds())),
     }
 
 
@@ -120,8 +123,7 @@ async def _run_queue(settings: Settings, kind: str, job: JobContext, stop: async
         finally:
             halt.cancel()
             if not main.done():
-                # Like arq's own signal handling: running jobs get the job timeout to end.
-                worker.handle_sig(signal.SIGTERM)
+                worker.handle_sig_wait_for_completion(signal.SIGTERM)
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await main
             with contextlib.suppress(Exception):

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -31,6 +31,7 @@ from test_service_embedded import running
 
 from crawler.config import Settings
 from crawler.farm import SiteFarm
+from crawler.service.status import gather_status
 from crawler.site import SiteStatus
 from crawler.store import Store, open_store
 
@@ -159,6 +160,7 @@ async def test_service_restart_loses_and_repeats_nothing(
             async with running(arq_settings) as again:
                 await _wait_for(lambda: _all_recorded(store, codes), 60, "every inspection")
                 await asyncio.sleep(1.0)
+                status = await gather_status(arq_settings, datetime.now(UTC))
             handed += again.recorder.state.seen["inspection"]
             requeued = again.scheduler.queued["inspection"]
         counts = await inspections(store)
@@ -168,6 +170,11 @@ async def test_service_restart_loses_and_repeats_nothing(
     # and every job ran once (each envelope read once across both runs).
     assert requeued == 0
     assert handed == len(codes)
+    # `govcrawl status` sees both workers, empty queues and nothing left to record.
+    assert len(status["queue"]["workers"]) == 2
+    assert status["queue"]["depth"]["inspection"] == 0  # probes: confirmations wait 30 s
+    assert status["queue"]["results_backlog"] == 0
+    assert status["due"]["inspection"] == 0 and status["sites"]["total"] == len(farm.sites)
 
 
 def _free_port() -> int:
