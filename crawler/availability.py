@@ -371,6 +371,7 @@ async def _apply(
             "phase": new.phase,
             "last_probe_at": new.last_probe_at,
             "last_ok": new.last_ok,
+            "last_latency_ms": probe.latency_ms,
             "first_failure_at": new.first_failure.at if new.first_failure else None,
             "first_failure_outcome": new.first_failure.outcome if new.first_failure else "",
             "first_failure_error": (new.first_failure.error if new.first_failure else "")[:500],
@@ -678,7 +679,6 @@ async def availability_for(
             ).all()
         }
         states = {s.code: (s, w) for s, w in (await session.execute(state_q)).all()}
-        latencies = await _last_latencies(session, list(states))
     wanted = list(codes) if codes is not None else sorted(set(tallies) | set(states))
     out = {}
     for code in wanted:
@@ -694,29 +694,12 @@ async def availability_for(
             census=census_status(total, bad, rule),
             up=state.last_ok if state else None,
             last_probe_at=state.last_probe_at if state else None,
-            latency_ms=latencies.get(code),
+            latency_ms=state.last_latency_ms if state else None,
             outage_started_at=started,
             outage_open_seconds=max(0.0, (now - started).total_seconds()) if started else 0.0,
             window_days=rule.window_days,
         )
     return out
-
-
-async def _last_latencies(session: AsyncSession, codes: list[str]) -> dict[str, float | None]:
-    if not codes:
-        return {}
-    last = (
-        select(ProbeRow.code, func.max(ProbeRow.at).label("at"))
-        .where(ProbeRow.code.in_(codes))
-        .group_by(ProbeRow.code)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(ProbeRow.code, ProbeRow.latency_ms).join(
-            last, and_(ProbeRow.code == last.c.code, ProbeRow.at == last.c.at)
-        )
-    )
-    return {code: latency for code, latency in rows.all()}
 
 
 def unreachable_problem(avail: Availability) -> dict[str, Any] | None:

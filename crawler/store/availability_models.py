@@ -96,6 +96,7 @@ class OutageStateRow(Base):
     phase: Mapped[str] = mapped_column(String(16))  # up | suspect | down
     last_probe_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    last_latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     first_failure_outcome: Mapped[str] = mapped_column(String(24), default="")
     first_failure_error: Mapped[str] = mapped_column(String(500), default="")

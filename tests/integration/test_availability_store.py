@@ -108,6 +108,7 @@ async def test_refused_for_40s_gives_one_window_one_report_one_recovery(store: S
     assert await _outbox(store) == [(A, "outage_report_due"), (A, "outage_recovered")]
     avail = (await availability_for(store, [A], _at(50)))[A]
     assert (avail.probes, avail.failed, avail.up, avail.outage_open_seconds) == (23, 20, True, 0)
+    assert avail.latency_ms == 5.0 and avail.last_probe_at == _at(44)
 
 
 async def test_batch_replayed_changes_nothing(store: Store) -> None:

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("phase", sa.String(16), nullable=False),
         sa.Column("last_probe_at", TS, nullable=True),
         sa.Column("last_ok", sa.Boolean(), nullable=True),
+        sa.Column("last_latency_ms", sa.Float(), nullable=True),
         sa.Column("first_failure_at", TS, nullable=True),
         sa.Column("first_failure_outcome", sa.String(24), nullable=False),
         sa.Column("first_failure_error", sa.String(500), nullable=False),
