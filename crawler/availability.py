@@ -507,6 +507,23 @@ async def check_reports(store: Store, settings: Settings, now: datetime) -> bool
     return enqueued
 
 
+async def prune_probes(store: Store, older_than: datetime, *, chunk: int = 50_000) -> int:
+    """Delete single probes recorded before older_than, a chunk per transaction (the hourly
+    counts, windows and outage state keep what the census and reports need)."""
+    removed = 0
+    while True:
+        async with store.session() as session, session.begin():
+            ids = (
+                await session.scalars(
+                    select(ProbeRow.id).where(ProbeRow.at < older_than).limit(chunk)
+                )
+            ).all()
+            if not ids:
+                return removed
+            await session.execute(delete(ProbeRow).where(ProbeRow.id.in_(ids)))
+        removed += len(ids)
+
+
 # ---------------------------------------------------------------------------- read API
 
 

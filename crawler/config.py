@@ -161,6 +161,9 @@ class ProbeConfig(_Section):
         default_factory=lambda: ["https://www.yn.gov.cn/", "https://www.gov.cn/"],
         description="sites that tell whether this server itself is online; [] turns that off",
     )
+    retention: PositiveDuration = Field(
+        timedelta(days=35), description="single probes kept this long (hourly counts: always)"
+    )
 
 
 class InspectConfig(_Section):

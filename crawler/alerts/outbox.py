@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # longest sleep when nothing is due (enqueue also wakes the loop)
 PARALLEL = 8  # deliveries in flight at once (different sites or hooks)
 REPORT_CHECK_MAX_S = 60.0  # longest pause between checks for report thresholds passed
+PRUNE_EVERY_S = 3600.0  # single probes older than probe.retention are deleted this often
 
 _wake: asyncio.Event | None = None
 
@@ -160,15 +161,19 @@ async def _attempt(
 
 
 async def deliver_forever(store: Store, settings: Settings, stop: asyncio.Event) -> None:
-    """Deliver outbox rows until ``stop`` is set (a pass in progress finishes first)."""
+    """Deliver outbox rows until ``stop`` is set (a pass in progress finishes first).
+
+    The loop also does availability's periodic chores: report thresholds that passed
+    without a probe arriving (at start-up, after downtime) and pruning old single probes.
+    """
     global _wake
     _wake = asyncio.Event()
-    from crawler.availability import check_reports
+    from crawler.availability import check_reports, prune_probes
 
     # Report thresholds are also checked here, at start and then periodically: a window
     # whose threshold passed while the service was down fires now, not at its next probe.
     check_every = min(settings.probe.interval.total_seconds(), REPORT_CHECK_MAX_S)
-    next_check = 0.0
+    next_check = next_prune = 0.0
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession(trust_env=False) as http:
         while not stop.is_set():
@@ -176,6 +181,9 @@ async def deliver_forever(store: Store, settings: Settings, stop: asyncio.Event)
                 if loop.time() >= next_check:
                     next_check = loop.time() + check_every
                     await check_reports(store, settings, datetime.now(UTC))
+                if loop.time() >= next_prune:
+                    next_prune = loop.time() + PRUNE_EVERY_S
+                    await prune_probes(store, datetime.now(UTC) - settings.probe.retention)
                 delay = await deliver_due(store, settings, http)
             except Exception:  # the store may be briefly unavailable: keep the loop alive
                 log.exception("alert outbox pass failed")

@@ -258,3 +258,17 @@ async def test_reference_sites_down_suppress_a_lone_failure(store: Store) -> Non
     await _feed(store, settings, [probe(A, 2, False), probe(A, 3, False), probe(A, 5, False)])
     assert availability.monitor_status().offline
     assert await outage_windows(store, now=_at(10)) == []
+
+
+async def test_old_probes_are_pruned_but_the_share_stays(store: Store) -> None:
+    await _registry(store)
+    settings = _settings()
+    jobs = [probe(A, s * 3600, s % 10 != 0) for s in range(48)]  # two days, hourly
+    await handle_probes(store, settings, jobs, _at(48 * 3600))
+    before = (await availability_for(store, [A], _at(48 * 3600)))[A]
+    removed = await availability.prune_probes(store, _at(24 * 3600), chunk=7)
+    assert removed == 24
+    async with store.session() as session:
+        assert await session.scalar(select(func.count()).select_from(ProbeRow)) == 24
+    after = (await availability_for(store, [A], _at(48 * 3600)))[A]
+    assert (after.probes, after.failed) == (before.probes, before.failed) == (48, 5)
