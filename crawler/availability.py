@@ -421,6 +421,35 @@ async def _count_hours(session: AsyncSession, store: Store, rows: list[dict[str,
         )
 
 
+async def rebuild_probe_hours(store: Store, since: datetime | None = None) -> int:
+    """Recount the hourly counts from the single probes (from since's hour on, or all):
+    for probes written straight into the table, or a repair. Returns the hours written."""
+    start = hour_of(since) if since is not None else None
+    counts: dict[tuple[str, datetime], list[int]] = {}
+    query = select(ProbeRow.code, ProbeRow.at, ProbeRow.outcome, ProbeRow.suppressed)
+    if start is not None:
+        query = query.where(ProbeRow.at >= start)
+    async with store.session() as session, session.begin():
+        for code, at, outcome, suppressed in (await session.execute(query)).all():
+            if suppressed == MONITOR_OFFLINE:
+                continue
+            tally = counts.setdefault((code, hour_of(at)), [0, 0])
+            tally[0] += 1
+            tally[1] += outcome != "ok"
+        wipe = delete(ProbeHourRow)
+        if start is not None:
+            wipe = wipe.where(ProbeHourRow.hour >= start)
+        await session.execute(wipe)
+        values = [
+            {"code": c, "hour": h, "probes": n, "failed": f} for (c, h), (n, f) in counts.items()
+        ]
+        for begin in range(0, len(values), _INSERT_CHUNK):
+            await session.execute(
+                _insert(store, ProbeHourRow).values(values[begin : begin + _INSERT_CHUNK])
+            )
+    return len(counts)
+
+
 def _probe_row(job_id: str, probe: ProbeResult, suppressed: str | None) -> dict[str, Any]:
     return {
         "job_id": job_id,
@@ -672,15 +701,16 @@ async def availability_for(
 ) -> dict[str, Availability]:
     """Per site: trailing-window failed share, probes per day, census status and live state.
 
-    The window is whole UTC hours (the current one and the window_days × 24 − 1 before it).
+    The window is whole UTC hours: [now − window_days, now) when now is on the hour.
     Probes recorded while the monitor was offline do not count either way.
     """
     rule = rule or CensusRule()
-    # Whole UTC hours: the window_days × 24 hourly counts ending with the current hour.
-    first_hour = hour_of(now) - timedelta(hours=rule.window_days * 24 - 1)
+    # Whole UTC hours: from the hour window_days before now to the hour now falls in
+    # (exactly [now − window, now) when now is on the hour, up to an hour more otherwise).
+    first_hour = hour_of(now - timedelta(days=rule.window_days))
     counts = select(
         ProbeHourRow.code, func.sum(ProbeHourRow.probes), func.sum(ProbeHourRow.failed)
-    ).where(ProbeHourRow.hour >= first_hour, ProbeHourRow.hour <= now)
+    ).where(ProbeHourRow.hour >= first_hour, ProbeHourRow.hour < now)
     state_q = select(OutageStateRow, OutageWindowRow).outerjoin(
         OutageWindowRow,
         and_(OutageWindowRow.id == OutageStateRow.window_id, OutageWindowRow.ended_at.is_(None)),

@@ -230,13 +230,13 @@ async def test_census_share_over_the_week(store: Store) -> None:
     jobs = []
     # 140 probes a day? No: 20 a day for 7 days = 140 probes, 7 failed = exactly 5 %.
     for k in range(140):
-        at = T0 + timedelta(hours=1.2 * (k + 1))
+        at = T0 + timedelta(hours=1.2 * k)
         ok = k % 20 != 0
         jobs.append(
             (f"p{k}", ProbeResult(code=A, url="u", at=at, outcome="ok" if ok else "timeout"))
         )
     for k in range(139):
-        at = T0 + timedelta(hours=1.2 * (k + 1))
+        at = T0 + timedelta(hours=1.2 * k)
         jobs.append((f"q{k}", ProbeResult(code=B, url="u", at=at, outcome="ok")))
     await handle_probes(store, settings, jobs, now)
     got = await availability_for(store, [A, B, C], now, rule=rule)
@@ -272,3 +272,16 @@ async def test_old_probes_are_pruned_but_the_share_stays(store: Store) -> None:
         assert await session.scalar(select(func.count()).select_from(ProbeRow)) == 24
     after = (await availability_for(store, [A], _at(48 * 3600)))[A]
     assert (after.probes, after.failed) == (before.probes, before.failed) == (48, 5)
+
+
+async def test_rebuild_probe_hours_matches_the_running_counts(store: Store) -> None:
+    await _registry(store)
+    settings = _settings()
+    jobs = [probe(A, s * 600, s % 4 != 0) for s in range(30)]
+    await handle_probes(store, settings, jobs, _at(30 * 600))
+    kept = (await availability_for(store, [A], _at(30 * 600)))[A]
+    assert await availability.rebuild_probe_hours(store) == 5  # 5 hours of 10-minute probes
+    again = (await availability_for(store, [A], _at(30 * 600)))[A]
+    assert (again.probes, again.failed) == (kept.probes, kept.failed) == (30, 8)
+    assert await availability.rebuild_probe_hours(store, since=_at(3 * 3600)) == 2
+    assert (await availability_for(store, [A], _at(30 * 600)))[A].probes == 30

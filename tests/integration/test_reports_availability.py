@@ -67,6 +67,9 @@ async def _add_outages_and_probes(store: Store, flaky: str) -> None:
         )
     async with store.session() as session, session.begin():
         session.add_all(rows)
+    from crawler.availability import rebuild_probe_hours
+
+    await rebuild_probe_hours(store)  # probes written directly: recount the hourly table
 
 
 async def test_outages_over_24h_and_weekly_availability(store: Store, tmp_path: Path) -> None:
