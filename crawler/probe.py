@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
@@ -191,7 +192,7 @@ async def _probe(site: Site, fetcher: Fetcher) -> ProbeResult:
     outcome, error = judge(fetched)
     expires = None
     if outcome not in ("dns", "refused", "timeout") and fetched.final_url.startswith("https:"):
-        expires = await certificate_expiry(fetched.final_url)
+        expires = await _cached_expiry(fetched.final_url)
     return ProbeResult(
         code=site.code,
         url=site.url,
@@ -205,6 +206,26 @@ async def _probe(site: Site, fetcher: Fetcher) -> ProbeResult:
 
 
 # ---------------------------------------------------------------------------- certificate
+
+CERT_RECHECK_S = 6 * 3600.0  # a certificate's date is read again this often per host
+_cert_cache: dict[tuple[str, int], tuple[float, datetime | None]] = {}
+
+
+async def _cached_expiry(url: str) -> datetime | None:
+    """certificate_expiry, at most once per CERT_RECHECK_S per host and port (probes come
+    every few minutes; an extra handshake each time would double the TLS load)."""
+    parsed = URL(url)
+    key = (parsed.host or "", parsed.port or 443)
+    now = time.monotonic()
+    cached = _cert_cache.get(key)
+    if cached is not None and now - cached[0] < CERT_RECHECK_S and cached[1] is not None:
+        return cached[1]
+    expires = await certificate_expiry(url)
+    if len(_cert_cache) > 10_000:
+        _cert_cache.clear()
+    _cert_cache[key] = (now, expires)
+    return expires
+
 
 
 async def certificate_expiry(url: str, limit_s: float = _CERT_TIMEOUT) -> datetime | None:
