@@ -32,9 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_named_sites")),
         sa.UniqueConstraint("quarter", "list_name", "code", name="uq_report_named"),
     )
-    op.create_index(
-        op.f("ix_report_named_sites_quarter"), "report_named_sites", ["quarter"]
-    )
+    op.create_index(op.f("ix_report_named_sites_quarter"), "report_named_sites", ["quarter"])
 
 
 def downgrade() -> None:
