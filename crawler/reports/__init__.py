@@ -21,8 +21,6 @@ from crawler.reports.writers import FORMATS, write_report, xlsx_bytes
 from crawler.rules import load_rules
 from crawler.store import Store
 
-EVIDENCE_PATH = "/api/reports/evidence/"  # served by crawler/web/reports_route.py
-
 
 async def make_report(
     store: Store,
@@ -33,7 +31,7 @@ async def make_report(
     previous: list[NamedSite] | None = None,
     previous_source: str = "",
     now: datetime | None = None,
-    evidence_base: str = EVIDENCE_PATH,
+    link_base: str = "",
 ) -> Report:
     """Read the quarter from the store and build its report."""
     layout = layout or load_layout()
@@ -48,13 +46,12 @@ async def make_report(
         previous=previous,
         previous_source=previous_source,
         now=now,
-        evidence_base=evidence_base,
+        link_base=link_base,
     )
     return build_report(inputs, layout, rules, settings.tz)
 
 
 __all__ = [
-    "EVIDENCE_PATH",
     "FORMATS",
     "FollowUpStatus",
     "LayoutError",

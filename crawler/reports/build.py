@@ -122,7 +122,8 @@ class _Context:
         shas = [view.evidence[page] for page in pages if page in view.evidence]
         if not shas:  # the pages the result kept, when the problem cites none of them
             shas = list(dict.fromkeys(view.evidence.values()))
-        base = self.inputs.evidence_base
+        # The status page serves stored pages (crawler/web/status_page.py).
+        base = f"{self.inputs.link_base}/sites/{view.code}/evidence/"
         return Trace(
             result_id=view.id,
             checked_at=view.checked_at.astimezone(self.zone),

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.aio import run
-from crawler.reports import EVIDENCE_PATH, make_report, report_json
+from crawler.reports import make_report, report_json
 from crawler.reports.layout import LayoutError, load_layout
 from crawler.reports.model import NamedSite
 from crawler.reports.previous import (
@@ -101,7 +101,7 @@ def report(
                 layout=layout,
                 previous=previous,
                 previous_source=source,
-                evidence_base=base_url.rstrip("/") + EVIDENCE_PATH,
+                link_base=base_url.rstrip("/"),
             )
             if record:
                 named = [

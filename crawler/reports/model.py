@@ -122,7 +122,7 @@ class ReportInputs:
     previous_source: str  # "store", "file: NAME", "results of 2026Q3", "none"
     outages: list[OutageView] | None = None  # None: availability data not available
     availability: dict[str, AvailabilityView] | None = None
-    evidence_base: str = "/api/reports/evidence/"
+    link_base: str = ""  # the service's address for absolute links; "" keeps them relative
     notes: list[str] = field(default_factory=list)
 
 

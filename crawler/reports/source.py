@@ -96,7 +96,7 @@ async def load_inputs(
     previous: list[NamedSite] | None = None,
     previous_source: str = "",
     now: datetime | None = None,
-    evidence_base: str = "/api/reports/evidence/",
+    link_base: str = "",
     with_availability: bool = True,
 ) -> ReportInputs:
     """The registry, the quarter's results and last quarter's named sites.
@@ -138,7 +138,7 @@ async def load_inputs(
         previous_source=previous_source,
         outages=outages,
         availability=availability,
-        evidence_base=evidence_base,
+        link_base=link_base,
         notes=notes,
     )
 

@@ -4,8 +4,8 @@
     /api/reports/2026Q4               JSON (report_json)
     /api/reports/2026Q4.xlsx          the workbook (one sheet per list, A4)
     /api/reports/2026Q4.md            Markdown for a notice draft
-    /api/reports/evidence/<sha256>    a stored problem page a report row cites
 
+A row's evidence links point at the status page's /sites/<code>/evidence/<sha256>.
 Read-only, like the other GET endpoints: no token. A report is built from the store on
 each request (about a second for 1,900 sites; see bench/RESULTS.md).
 """
@@ -13,20 +13,17 @@ each request (about a second for 1,900 sites; see bench/RESULTS.md).
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
-from crawler.recorder import evidence_body
 from crawler.reports import Quarter, QuarterError, make_report, report_json
 from crawler.reports.writers import markdown, xlsx_bytes
 from crawler.web.keys import SETTINGS, STORE
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_SHA = re.compile(r"[0-9a-f]{64}")
 _FORMATS = ("json", "xlsx", "md")
 
 
@@ -84,27 +81,6 @@ async def _report(request: web.Request) -> web.Response:
     return _json(report_json(report))
 
 
-async def _evidence(request: web.Request) -> web.Response:
-    sha = request.match_info["sha"]
-    if not _SHA.fullmatch(sha):
-        return _json({"error": "evidence id: expected 64 hex digits"}, status=400)
-    found = await evidence_body(request.app[STORE], sha)
-    if found is None:
-        return _json({"error": f"no stored evidence {sha}"}, status=404)
-    url, body = found
-    # A stored page may be a hacked one: shown, never run.
-    return web.Response(
-        body=body,
-        content_type="text/html",
-        headers={
-            "Content-Security-Policy": "sandbox",
-            "X-Content-Type-Options": "nosniff",
-            "X-Evidence-Url": quote(url, safe=":/?&=#%"),
-        },
-    )
-
-
 def setup_reports(app: web.Application) -> None:
     app.router.add_get("/api/reports", _index)
-    app.router.add_get("/api/reports/evidence/{sha}", _evidence)
     app.router.add_get("/api/reports/{quarter}", _report)

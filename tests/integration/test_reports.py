@@ -89,7 +89,7 @@ async def test_rows_trace_to_their_result_and_evidence(store: Store) -> None:
     assert row.trace.result_id is not None
     assert row.trace.checked_at == datetime(2016, 11, 25, 10, tzinfo=Q4_ZONE())
     assert row.trace.pages == "http://5301000041.example/"
-    assert row.trace.evidence_links == f"/api/reports/evidence/{notice.evidence_sha}"
+    assert row.trace.evidence_links == f"/sites/{EVIDENCE_CODE}/evidence/{notice.evidence_sha}"
     assert "首页长期不更新" in row.trace.details
     assert "找错" not in row.trace.details  # the non-veto problem is not why it was named
 
@@ -196,7 +196,7 @@ async def test_cli_report_from_previous_xlsx_writes_xlsx_csv_md(
     assert int(ws.page_setup.fitToWidth) == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_area == "'不合格网站名单'!$A$1:$E$17"
     assert ws.column_dimensions["D"].width == 40 and ws["D3"].alignment.wrap_text
-    link = f"http://10.0.0.5:8080/api/reports/evidence/{notice.evidence_sha}"
+    link = f"http://10.0.0.5:8080/sites/{EVIDENCE_CODE}/evidence/{notice.evidence_sha}"
     assert ws["J3"].value == link and ws["J3"].hyperlink.target == link  # 证据链接, row 1
     ws = wb["整改未到位网站名单"]
     assert tuple(c.value for c in ws[2][:5]) == FOLLOW_UP_HEADERS

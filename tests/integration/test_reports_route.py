@@ -62,11 +62,11 @@ async def test_report_xlsx_download_and_the_evidence_it_cites(base: tuple[str, s
     ws = load_workbook(io.BytesIO(body))["不合格网站名单"]
     assert tuple(c.value for c in ws[2][:5]) == UNQUALIFIED_HEADERS
     link = ws.cell(row=3, column=10).value  # 证据链接 of row 1
-    assert link == f"/api/reports/evidence/{sha}"
+    assert link == f"/sites/5301000041/evidence/{sha}"  # served by the status page
 
     status, ctype, page, headers = await _get(f"{url}{link}")
     assert status == 200 and ctype == "text/html"
-    assert "旧闻" in page.decode() and headers["Content-Security-Policy"] == "sandbox"
+    assert "旧闻" in page.decode() and "sandbox" in headers["Content-Security-Policy"]
 
 
 async def test_bad_requests_are_named(base: tuple[str, str]) -> None:
@@ -75,7 +75,5 @@ async def test_bad_requests_are_named(base: tuple[str, str]) -> None:
     assert status == 400 and "expected YEARQn" in body.decode()
     status, _, body, _ = await _get(f"{url}/api/reports/2016Q4.pdf")
     assert status == 400 and "choose json, xlsx or md" in body.decode()
-    status, _, _, _ = await _get(f"{url}/api/reports/evidence/{'0' * 64}")
-    assert status == 404
     status, _, body, _ = await _get(f"{url}/api/reports")
     assert status == 200 and b"/api/reports/" in body
