@@ -4,6 +4,7 @@
     /api/reports/2026Q4               JSON (report_json)
     /api/reports/2026Q4.xlsx          the workbook (one sheet per list, A4)
     /api/reports/2026Q4.md            Markdown for a notice draft
+    /api/reports/current.xlsx         the quarter now running (also: previous), for links
 
 A row's evidence links point at the status page's /sites/<code>/evidence/<sha256>.
 Read-only, like the other GET endpoints: no token. A report is built from the store on
@@ -69,11 +70,15 @@ async def _report(request: web.Request) -> web.Response:
     fmt = fmt or "json"
     if fmt not in _FORMATS:
         return _json({"error": f"format {fmt!r}: choose json, xlsx or md"}, status=400)
+    settings = request.app[SETTINGS]
+    current = Quarter.containing(datetime.now(UTC), settings.tz)
     try:
-        quarter = Quarter.parse(text)
+        quarter = {"current": current, "previous": current.previous()}.get(text) or Quarter.parse(
+            text
+        )
     except QuarterError as exc:
         return _json({"error": str(exc), "parameter": "quarter"}, status=400)
-    report = await make_report(request.app[STORE], quarter, request.app[SETTINGS])
+    report = await make_report(request.app[STORE], quarter, settings)
     if fmt == "xlsx":
         return _download(xlsx_bytes(report), f"report-{quarter}.xlsx", XLSX_TYPE)
     if fmt == "md":

@@ -69,6 +69,15 @@ async def test_report_xlsx_download_and_the_evidence_it_cites(base: tuple[str, s
     assert "旧闻" in page.decode() and "sandbox" in headers["Content-Security-Policy"]
 
 
+async def test_status_page_links_the_current_quarters_workbook(base: tuple[str, str]) -> None:
+    url, _ = base
+    status, _, page, _ = await _get(f"{url}/")
+    assert status == 200 and 'href="/api/reports/current.xlsx"' in page.decode()
+    status, ctype, body, _ = await _get(f"{url}/api/reports/current.xlsx")
+    assert status == 200 and ctype.endswith("spreadsheetml.sheet")
+    assert load_workbook(io.BytesIO(body)).sheetnames[0] == "不合格网站名单"
+
+
 async def test_bad_requests_are_named(base: tuple[str, str]) -> None:
     url, _ = base
     status, _, body, _ = await _get(f"{url}/api/reports/2016Q5")
