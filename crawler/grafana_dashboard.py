@@ -50,21 +50,30 @@ def _panel(
     }
 
 
-def _stat(title: str, description: str, expr: str, grid: tuple[int, int, int, int]) -> dict:
+def _stat(
+    title: str,
+    description: str,
+    expr: str,
+    grid: tuple[int, int, int, int],
+    *,
+    count: bool = True,
+) -> dict:
+    """A single number. count: a count of problem sites (0 when none, red from 1);
+    otherwise a 1/0 health value (red at 0)."""
+    steps = (
+        [{"color": "green", "value": None}, {"color": "red", "value": 1}]
+        if count
+        else [{"color": "red", "value": None}, {"color": "green", "value": 1}]
+    )
     return _panel(
         "stat",
         title,
         description,
-        [_target(f"{expr} or vector(0)", instant=False)],
+        [_target(f"{expr} or vector(0)" if count else expr)],
         grid,
         options={"reduceOptions": {"calcs": ["lastNotNull"]}, "colorMode": "background"},
         fieldConfig={
-            "defaults": {
-                "thresholds": {
-                    "mode": "absolute",
-                    "steps": [{"color": "green", "value": None}, {"color": "red", "value": 1}],
-                }
-            },
+            "defaults": {"thresholds": {"mode": "absolute", "steps": steps}},
             "overrides": [],
         },
     )
@@ -235,16 +244,21 @@ def panels() -> list[dict]:
         ),
         _site_table(
             "近7天可用率最低的网站",
-            "Availability over the last 7 days: the share of scrapes whose last probe had "
-            "opened the homepage, lowest 30 sites.",
-            f"bottomk(30, avg_over_time(govcrawl_site_up{{{R}}}[7d]))",
+            "Availability over the last 7 days as the census counts it: the share of stored "
+            "probes that opened the homepage (1 - govcrawl_site_probe_failure_ratio), "
+            "lowest 30 sites. The census veto is at 95%.",
+            f"bottomk(30, 1 - govcrawl_site_probe_failure_ratio{{{R}}})",
             (12, 21, 12, 10),
             unit="percentunit",
         ),
         _timeseries(
             "近7天全省可用率",
-            "Availability of all open sites over the last 7 days (mean of govcrawl_site_up).",
-            [_target(f"avg(govcrawl_site_up{{{R}}})", legend="全部网站")],
+            "Share of open sites up at each moment over the last 7 days (set the time range "
+            "to 7 days), and the census 7-day availability averaged over sites.",
+            [
+                _target(f"avg(govcrawl_site_up{{{R}}})", "A", "当前可访问比例"),
+                _target(f"1 - avg(govcrawl_site_probe_failure_ratio{{{R}}})", "B", "7天平均可用率"),
+            ],
             (0, 31, 24, 6),
             unit="percentunit",
         ),
@@ -340,6 +354,14 @@ def panels() -> list[dict]:
             [_target("time() - govcrawl_scheduler_last_tick_timestamp_seconds", legend="lag")],
             (8, 61, 8, 8),
             unit="s",
+        ),
+        _stat(
+            "监测服务器联网",
+            "1 while govcrawl itself reaches the reference sites; 0 while it is cut off "
+            "(probes then open no outages).",
+            "min(govcrawl_monitor_online)",
+            (0, 69, 8, 4),
+            count=False,
         ),
         _timeseries(
             "抓取页面与链接",

@@ -362,15 +362,50 @@ async def load_availability(store: Any, codes: Sequence[str], now: datetime) -> 
     return availability_from(await availability_for(store, codes, now))
 
 
-async def load_snapshot(store: Any, tz: tzinfo, now: datetime | None = None) -> Snapshot:
+def _monitor_offline() -> bool:
+    """Whether this process's recorder last found govcrawl itself cut off (its probes then
+    count for nothing)."""
+    from crawler.availability import monitor_status
+
+    return monitor_status().offline
+
+
+class ResultsCache:
+    """The latest inspection results, read again only when a new result was recorded:
+    validating 1,900 stored payloads is most of a refresh's cost and they change rarely."""
+
+    def __init__(self) -> None:
+        self.key: tuple[int, int] | None = None
+        self.results: dict[str, SiteResult] = {}
+
+    async def get(self, store: Any) -> dict[str, SiteResult]:
+        from sqlalchemy import func, select
+
+        from crawler.recorder import latest_results
+        from crawler.store.models import ResultRow
+
+        async with store.session() as session:
+            newest, count = (
+                await session.execute(select(func.max(ResultRow.id), func.count(ResultRow.id)))
+            ).one()
+        key = (int(newest or 0), int(count or 0))
+        if key != self.key:
+            self.results = await latest_results(store)
+            self.key = key
+        return self.results
+
+
+async def load_snapshot(
+    store: Any, tz: tzinfo, now: datetime | None = None, results: ResultsCache | None = None
+) -> Snapshot:
     """Read the registry, latest results and availability; build the per-site view."""
-    from crawler.recorder import latest_results
     from crawler.registry import load_sites
 
     now = now or datetime.now(tz)
     started = time.perf_counter()
     sites = await load_sites(store)
-    results = await latest_results(store)
+    latest = await (results or ResultsCache()).get(store)
     availability = await load_availability(store, [s.code for s in sites], now)
-    snapshot = build_snapshot(sites, results, availability, now, tz)
+    set_monitor_online(not _monitor_offline())
+    snapshot = build_snapshot(sites, latest, availability, now, tz)
     return replace(snapshot, build_seconds=time.perf_counter() - started)

@@ -14,9 +14,10 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -26,6 +27,7 @@ from conftest import IN_CI
 from obs_stack import free_port, live_stack, probe_round
 
 from crawler import alert_rules, grafana_dashboard, metrics
+from crawler.availability import outage_windows
 from crawler.farm import SiteFarm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,6 +162,16 @@ async def test_dashboard_and_rules_against_live_prometheus(farm: SiteFarm, tmp_p
 
                 fired = await wait_for(firing, 60, f"the down alert for {down}")
                 assert fired[0]["metric"]["region"] == stack.sites["unreachable_refuse"].site.region
+                # ... and not before the outage window had lasted the threshold
+                (window,) = await outage_windows(stack.store, codes=[down], open_only=True)
+                async with http.get(f"{base}/api/v1/alerts") as response:
+                    alerts = (await response.json())["data"]["alerts"]
+                active_at = next(
+                    datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", a["activeAt"]))
+                    for a in alerts
+                    if a["labels"]["alertname"] == "GovcrawlSiteDownOverThreshold"
+                )
+                assert active_at >= window.started_at + timedelta(seconds=DOWN_AFTER)
                 # Nothing else is down over the threshold.
                 others = await query(
                     http, base, 'ALERTS{alertname="GovcrawlSiteDownOverThreshold"}'
