@@ -2,8 +2,10 @@
 
     flock /tmp/govcrawl-bench.lock .venv/bin/python bench/metrics_bench.py [--sites 1900]
 
-Builds a SQLite store with 1,900 registered sites and one inspection result each (shaped
-like the farm's: a dozen columns, a few problems and broken links), then measures
+Builds a SQLite store with 1,900 registered sites, one inspection result each (shaped
+like the farm's: a dozen columns, a few problems and broken links) and --probe-hours of
+probe rounds every 5 minutes recorded through crawler.availability (some sites down),
+then measures
 1. a scrape: GET /metrics over HTTP from a running aiohttp app with a built snapshot;
 2. a refresh: rebuilding the per-site snapshot from the store (runs in the background).
 """
@@ -15,16 +17,19 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
-from crawler import metrics
+from crawler.availability import handle_probes
 from crawler.config import Settings
-from crawler.recorder import Recorded, record
-from crawler.registry import import_sites
+from crawler.metrics import load_availability
+from crawler.probe import ProbeResult
+from crawler.recorder import Recorded, latest_results, record
+from crawler.registry import import_sites, load_sites
 from crawler.result import BrokenLink, ColumnResult, HomepageResult, Problem, SiteResult
 from crawler.site import Site, SiteStatus
 from crawler.store import open_store
@@ -79,7 +84,34 @@ def _result(site: Site, now: datetime) -> SiteResult:
     )
 
 
-async def main(count: int, scrapes: int) -> None:
+async def add_probes(store, sites: list[Site], hours: float, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    """Probe rounds every 5 minutes over the last `hours`, recorded as the service records
+    them (crawler.availability.handle_probes: probe rows, hourly counts, outage state);
+    every 50th site refuses for the last half hour."""
+    settings = Settings()
+    steps = int(hours * 12)
+    rows = 0
+    for k in reversed(range(steps)):
+        at = now - timedelta(minutes=5 * k)
+        batch = [
+            (
+                f"p:{site.code}:{k}",
+                ProbeResult(
+                    code=site.code,
+                    url=site.url,
+                    at=at,
+                    outcome="refused" if n % 50 == 0 and k < 6 else "ok",
+                    latency_ms=120.0 + k % 7,
+                ),
+            )
+            for n, site in enumerate(sites)
+        ]
+        await handle_probes(store, settings, batch, at)
+        rows += len(batch)
+    return rows
+
+
+async def main(count: int, scrapes: int, probe_hours: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         async with open_store(url) as store:
@@ -89,6 +121,7 @@ async def main(count: int, scrapes: int) -> None:
             await record(
                 store, [Recorded(f"bench:{s.code}", "inspection", _result(s, now)) for s in sites]
             )
+            probes = await add_probes(store, sites, probe_hours, datetime.now(UTC))
             app = web.Application()
             app[STORE] = store
             app[SETTINGS] = Settings()
@@ -105,6 +138,18 @@ async def main(count: int, scrapes: int) -> None:
                 await app[METRICS].refresh(app)
                 refresh.append(time.perf_counter() - started)
 
+            parts: dict[str, list[float]] = {"registry": [], "results": [], "availability": []}
+            for _ in range(3):
+                started = time.perf_counter()
+                await load_sites(store)
+                parts["registry"].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                await latest_results(store)
+                parts["results"].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                await load_availability(store, [s.code for s in sites], datetime.now(UTC))
+                parts["availability"].append(time.perf_counter() - started)
+
             scrape = []
             size = 0
             series = 0
@@ -115,9 +160,9 @@ async def main(count: int, scrapes: int) -> None:
                         body = await response.read()
                     scrape.append(time.perf_counter() - started)
                     size = len(body)
-                    series = sum(
-                        1 for line in body.split(b"\n") if line and not line.startswith(b"#")
-                    )
+                    lines = [x for x in body.split(b"\n") if x and not x.startswith(b"#")]
+                    series = len(lines)
+                    families = Counter(x.split(b"{")[0].split(b" ")[0].decode() for x in lines)
             render = []
             for _ in range(scrapes):
                 started = time.perf_counter()
@@ -130,16 +175,21 @@ async def main(count: int, scrapes: int) -> None:
         p95 = values[max(0, int(len(values) * 0.95) - 1)]
         return f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
 
-    print(f"sites: {count}, series per scrape: {series}, body: {size / 1024:.0f} KiB")
+    print(f"sites: {count}, probes stored: {probes}")
+    print(f"series per scrape: {series}, body: {size / 1024:.0f} KiB")
+    print("  " + ", ".join(f"{k} {v}" for k, v in families.items() if v >= 100))
     print(f"scrape over HTTP ({scrapes}x): {ms(scrape)}")
     print(f"render only ({scrapes}x): {ms(render)}")
-    print(f"refresh from store (5x): {ms(refresh)}")
-    _ = metrics  # the fleet registry is part of every scrape
+    print(f"refresh from store, first (results read): {refresh[0] * 1000:.0f} ms")
+    print(f"refresh from store, next 4 (no new results): {ms(refresh[1:])}")
+    for name, values in parts.items():
+        print(f"  of which {name} (3x): {ms(values)}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1900)
     parser.add_argument("--scrapes", type=int, default=30)
+    parser.add_argument("--probe-hours", type=float, default=2.0)
     args = parser.parse_args()
-    asyncio.run(main(args.sites, args.scrapes))
+    asyncio.run(main(args.sites, args.scrapes, args.probe_hours))
