@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+import crawler.availability as availability
 from crawler.availability import handle_probes
 from crawler.config import Settings
 from crawler.probe import ProbeResult
@@ -74,6 +75,12 @@ async def test_outages_availability_and_monitor(base: str) -> None:
     assert avail["5325230002"]["probes"] == 0
     status, monitor = await _call("GET", f"{base}/api/monitor")
     assert status == 200 and monitor["offline"] is False
+    availability.MONITOR = availability.MonitorStatus(offline=True, since=NOW)
+    try:
+        status, monitor = await _call("GET", f"{base}/api/monitor")
+        assert monitor["offline"] is True and monitor["since"] == NOW.isoformat()
+    finally:
+        availability.MONITOR = availability.MonitorStatus()
 
 
 async def test_maintenance_needs_the_token(base: str) -> None:
