@@ -164,7 +164,7 @@ class WorkerSettings:
     functions: ClassVar[list] = [func(probe, name="probe"), func(inspect, name="inspect")]
     queue_name = queue_name(os.environ.get("GOVCRAWL_QUEUE__PREFIX", "govcrawl"), INSPECTION)
     redis_settings = redis_settings(
-        os.environ.get("GOVCRAWL_QUEUE__REDIS_URL", "redis://127.0.0.1:6379/0")
+        os.environ.get("GOVCRAWL_QUEUE__REDIS_URL") or "redis://127.0.0.1:6379/0"
     )
     job_serializer = staticmethod(dumps)
     job_deserializer = staticmethod(loads)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from redis.asyncio import Redis
@@ -31,6 +31,12 @@ async def gather_status(settings: Settings, now: datetime) -> dict[str, Any]:
                 )
                 for kind in KINDS
             }
+            try:  # probes live in the availability tables when that module is installed
+                from crawler.store.availability_models import ProbeRow
+
+                last["probe"] = await session.scalar(select(func.max(ProbeRow.at)))
+            except ImportError:
+                pass
         display = store.display_url
     due = Counter(
         d.kind for d in due_jobs(sites, Intervals.from_settings(settings), to_ms(now), done)
@@ -42,7 +48,7 @@ async def gather_status(settings: Settings, now: datetime) -> dict[str, Any]:
             "by_status": dict(Counter(s.status.value for s in sites).most_common()),
         },
         "due": {kind: due.get(kind, 0) for kind in KINDS},
-        "last": {kind: value.isoformat() if value else None for kind, value in last.items()},
+        "last": {kind: _local(value, settings.tz) for kind, value in last.items()},
         "queue": {"mode": "embedded"},
     }
     if settings.queue.redis_url:
@@ -77,3 +83,10 @@ async def _queue_status(settings: Settings) -> dict[str, Any]:
     finally:
         await redis.aclose()
     return out
+
+
+def _local(value: datetime | None, tz: tzinfo) -> str | None:
+    if value is None:
+        return None
+    # SQLite drops results.checked_at's offset; it was written in the configured zone.
+    return (value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)).isoformat()

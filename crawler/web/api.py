@@ -7,7 +7,7 @@ parameter is a 400 naming it. Mutating endpoints need ``Authorization: Bearer <h
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -99,10 +99,12 @@ def _page(items: list, total: int, limit: int, offset: int) -> dict[str, Any]:
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
-def _aware(value: datetime | None) -> str | None:
+def _aware(value: datetime | None, tz: tzinfo) -> str | None:
+    """In the configured zone. SQLite drops the offset of results.checked_at; the service
+    and `govcrawl check` write it in that zone, so a naive value is read as such."""
     if value is None:
         return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return (value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)).isoformat()
 
 
 def _site_json(site: Site) -> dict[str, Any]:
@@ -172,6 +174,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def list_sites(request: web.Request) -> web.Response:
+    tz = request.app[SETTINGS].tz
     limit, offset = page_params(request)
     status = _choice(request, "status", tuple(s.value for s in SiteStatus))
     region = request.query.get("region") or None
@@ -188,7 +191,7 @@ async def list_sites(request: web.Request) -> web.Response:
         items.append(
             _site_json(site)
             | {
-                "checked_at": _aware(row.checked_at) if row else None,
+                "checked_at": _aware(row.checked_at, tz) if row else None,
                 "verdict": row.verdict if row else "not_checked",
                 "reachable": row.reachable if row else None,
             }
@@ -231,6 +234,7 @@ async def site_detail(request: web.Request) -> web.Response:
 
 
 async def site_history(request: web.Request) -> web.Response:
+    tz = request.app[SETTINGS].tz
     site = await _site_or_404(request)
     limit, offset = page_params(request)
     kind = _choice(request, "kind", HISTORY_KINDS)
@@ -252,7 +256,7 @@ async def site_history(request: web.Request) -> web.Response:
             {
                 "job_id": row.job_id,
                 "kind": row.kind,
-                "checked_at": _aware(row.checked_at),
+                "checked_at": _aware(row.checked_at, tz),
                 "verdict": row.verdict,
                 "reachable": row.reachable,
                 "problems": [p["kind"] for p in (row.payload or {}).get("problems", [])],
@@ -263,6 +267,7 @@ async def site_history(request: web.Request) -> web.Response:
 
 
 async def problems(request: web.Request) -> web.Response:
+    tz = request.app[SETTINGS].tz
     limit, offset = page_params(request)
     kind = _choice(request, "kind", tuple(k.value for k in ProblemKind))
     region = request.query.get("region") or None
@@ -286,7 +291,7 @@ async def problems(request: web.Request) -> web.Response:
                     "name": site.name,
                     "region": site.region,
                     "url": site.url,
-                    "checked_at": _aware(row.checked_at),
+                    "checked_at": _aware(row.checked_at, tz),
                 }
                 | problem
             )
