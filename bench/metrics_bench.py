@@ -88,7 +88,10 @@ async def add_probes(store, sites: list[Site], hours: float, now: datetime) -> i
     """Probe rounds every 5 minutes over the last `hours`, recorded as the service records
     them (crawler.availability.handle_probes: probe rows, hourly counts, outage state);
     every 50th site refuses for the last half hour."""
-    settings = Settings()
+    settings = Settings()  # no reference sites: the bench machine may be offline
+    settings = settings.model_copy(
+        update={"probe": settings.probe.model_copy(update={"reference_urls": []})}
+    )
     steps = int(hours * 12)
     rows = 0
     for k in reversed(range(steps)):

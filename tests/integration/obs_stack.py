@@ -111,6 +111,12 @@ async def live_stack(farm: SiteFarm, tmp_path: Path) -> AsyncIterator[Stack]:
     """Farm sites inspected and probed into a SQLite store, served by a live web app."""
     settings = quick_settings(f"sqlite:///{tmp_path / 'govcrawl.db'}")
     picked = pick_sites(farm)
+    # The monitor's own connectivity is judged by a reference site: a healthy farm site
+    # here (the default references are on the internet, which this machine may not reach).
+    reference = picked["healthy"].url
+    settings = settings.model_copy(
+        update={"probe": settings.probe.model_copy(update={"reference_urls": [reference]})}
+    )
     async with open_store(settings.store.url) as store:
         sites = [fs.site for fs in picked.values()]
         await import_sites(store, sites, file_name="farm", file_sha256="0" * 64)
