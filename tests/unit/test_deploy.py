@@ -175,7 +175,9 @@ def test_compose_file_defines_the_stack() -> None:
         "grafana",
     } <= (services.keys())
     assert services["govcrawl"]["command"] == ["run"]
-    assert services["worker-1"]["command"][0] == "worker"
+    for name in ("worker-1", "worker-2"):
+        command = services[name]["command"]
+        assert command[0] == "worker" and command[command.index("--metrics") + 1].endswith(":9101")
     assert services["govcrawl"]["environment"]["GOVCRAWL_QUEUE__REDIS_URL"].startswith("redis://")
     for name, spec in services.items():
         for volume in spec.get("volumes", []):
