@@ -64,8 +64,16 @@ def run_command(ctx: click.Context, redis: str | None, db: str | None) -> None:
     type=click.Choice(["probe", "inspection"]),
     help="Run only this queue (default: both).",
 )
+@click.option(
+    "--metrics",
+    "metrics_listen",
+    metavar="HOST:PORT",
+    help="Serve this worker's job and fetch counters for Prometheus here.",
+)
 @click.pass_context
-def worker_command(ctx: click.Context, redis: str | None, only: str | None) -> None:
+def worker_command(
+    ctx: click.Context, redis: str | None, only: str | None, metrics_listen: str | None
+) -> None:
     """An arq worker: runs probe and inspection jobs from Redis."""
     from workers.settings import run_workers
 
@@ -73,6 +81,13 @@ def worker_command(ctx: click.Context, redis: str | None, only: str | None) -> N
     if not settings.queue.redis_url:
         raise click.ClickException("a worker needs Redis: pass --redis URL or set queue.redis_url")
     _logging()
+    if metrics_listen:
+        host, _, port = metrics_listen.rpartition(":")
+        if not host or not port.isdigit():
+            raise click.BadParameter("expected HOST:PORT", param_hint="--metrics")
+        from crawler.metrics import start_worker_metrics_server
+
+        start_worker_metrics_server(int(port), host)
 
     async def go() -> None:
         stop = asyncio.Event()

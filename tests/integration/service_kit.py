@@ -132,14 +132,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_worker(settings: Settings, log_path: Path):  # type: ignore[no-untyped-def]
+def start_worker(settings: Settings, log_path: Path, *extra: str):  # type: ignore[no-untyped-def]
     """`govcrawl worker` in its own process (so it can be killed for real)."""
     import subprocess
     import sys
 
     log = log_path.open("ab")
     return subprocess.Popen(
-        [str(Path(sys.executable).with_name("govcrawl")), "worker"],
+        [str(Path(sys.executable).with_name("govcrawl")), "worker", *extra],
         env=settings_env(settings),
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -49,8 +49,10 @@ async def _redis_up(url: str) -> None:
 
 
 @contextlib.contextmanager
-def workers(settings: Settings, tmp_path: Path, count: int) -> Iterator[list[subprocess.Popen]]:
-    procs = [start_worker(settings, tmp_path / f"worker{i}.log") for i in range(count)]
+def workers(
+    settings: Settings, tmp_path: Path, count: int, *extra: str
+) -> Iterator[list[subprocess.Popen]]:
+    procs = [start_worker(settings, tmp_path / f"worker{i}.log", *extra) for i in range(count)]
     try:
         yield procs
     finally:
@@ -148,9 +150,14 @@ async def test_service_restart_loses_and_repeats_nothing(
     await _slow_farm(farm, 1.0)
     codes = _inspected_sites(farm)
     handed = 0
+    metrics_port = _free_port()
+    (tmp_path / "second").mkdir()
     async with open_store(arq_settings.store.url) as store:
         await register(store, [fs.site for fs in farm.sites])
-        with workers(arq_settings, tmp_path, 2):
+        with (
+            workers(arq_settings, tmp_path, 1, "--metrics", f"127.0.0.1:{metrics_port}"),
+            workers(arq_settings, tmp_path / "second", 1),
+        ):
             async with running(arq_settings) as service:
                 await asyncio.sleep(2.0)
             handed += service.recorder.state.seen["inspection"]
@@ -161,6 +168,11 @@ async def test_service_restart_loses_and_repeats_nothing(
                 await _wait_for(lambda: _all_recorded(store, codes), 60, "every inspection")
                 await asyncio.sleep(1.0)
                 status = await gather_status(arq_settings, datetime.now(UTC))
+                async with (
+                    aiohttp.ClientSession() as http,
+                    http.get(f"http://127.0.0.1:{metrics_port}/metrics") as resp,
+                ):
+                    exposition = await resp.text()
             handed += again.recorder.state.seen["inspection"]
             requeued = again.scheduler.queued["inspection"]
         counts = await inspections(store)
@@ -174,6 +186,7 @@ async def test_service_restart_loses_and_repeats_nothing(
     assert len(status["queue"]["workers"]) == 2
     assert status["queue"]["depth"]["inspection"] == 0  # probes: confirmations wait 30 s
     assert status["queue"]["results_backlog"] == 0
+    assert 'govcrawl_jobs_total{kind="inspection"' in exposition  # the worker's own counters
     assert status["due"]["inspection"] == 0 and status["sites"]["total"] == len(farm.sites)
 
 
