@@ -40,7 +40,8 @@ class SiteMetrics:
         self.collector = SiteCollector()  # the current snapshot, for readers in-process
         self.results = ResultsCache()
         self.refreshed_at: float | None = None  # monotonic
-        self._site_text = b""  # the snapshot rendered once, served by every scrape until the next
+        # the snapshot rendered once, served by every scrape until the next
+        self._site_text = exposition(site_registry(self.collector))
         self._lock = asyncio.Lock()
 
     async def refresh(self, app: web.Application) -> Snapshot:
@@ -68,7 +69,11 @@ METRICS = web.AppKey("metrics", SiteMetrics)
 async def _metrics(request: web.Request) -> web.Response:
     site_metrics = request.app[METRICS]
     if site_metrics.stale():
-        await site_metrics.refresh(request.app)
+        try:
+            await site_metrics.refresh(request.app)
+        except Exception:  # the store is away: serve what we have; the snapshot's
+            # timestamp series shows how old the per-site part is
+            log.exception("refreshing per-site metrics failed; serving the last snapshot")
     return web.Response(body=site_metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

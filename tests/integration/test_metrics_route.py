@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from crawler.config import Settings
 from crawler.recorder import Recorded, record
@@ -69,3 +70,39 @@ async def test_scrape_follows_the_registry(store: Store) -> None:
         body = await (await client.get("/metrics")).text()
         assert _codes(body, "govcrawl_site_qualified") == {SITES[0].code}
         assert _codes(body, "govcrawl_site_problems") == {SITES[0].code}
+
+
+async def test_scrape_survives_a_store_failure(store: Store) -> None:
+    await import_sites(store, SITES, file_name="t.csv", file_sha256="0" * 64)
+    await record(store, [Recorded(f"t:{s.code}", "inspection", _result(s)) for s in SITES])
+    app = web.Application()
+    app[STORE] = store
+    app[SETTINGS] = Settings()
+    setup_metrics(app, refresh_every=0.001)  # every scrape finds the snapshot stale
+    async with TestClient(TestServer(app)) as client:
+        await app[METRICS].refresh(app)
+        async with store.session() as session, session.begin():
+            await session.execute(text("ALTER TABLE sites RENAME TO sites_away"))
+        try:
+            response = await client.get("/metrics")
+            assert response.status == 200
+            body = await response.text()
+            assert _codes(body, "govcrawl_site_qualified") == {s.code for s in SITES}
+            assert "# TYPE govcrawl_probes_total counter" in body
+        finally:
+            async with store.session() as session, session.begin():
+                await session.execute(text("ALTER TABLE sites_away RENAME TO sites"))
+
+
+async def test_the_service_app_serves_metrics_and_status_page(store: Store) -> None:
+    from crawler.web.app import build_app
+
+    await import_sites(store, SITES, file_name="t.csv", file_sha256="0" * 64)
+    await record(store, [Recorded(f"t:{s.code}", "inspection", _result(s)) for s in SITES])
+    app = build_app(store, Settings())
+    async with TestClient(TestServer(app)) as client:
+        body = await (await client.get("/metrics")).text()
+        assert _codes(body, "govcrawl_site_qualified") == {s.code for s in SITES}
+        page = await client.get("/")
+        assert page.status == 200
+        assert f'href="/sites/{SITES[0].code}"' in await page.text()
