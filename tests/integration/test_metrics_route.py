@@ -105,4 +105,7 @@ async def test_the_service_app_serves_metrics_and_status_page(store: Store) -> N
         assert _codes(body, "govcrawl_site_qualified") == {s.code for s in SITES}
         page = await client.get("/")
         assert page.status == 200
-        assert f'href="/sites/{SITES[0].code}"' in await page.text()
+        html = await page.text()
+        assert f'href="/sites/{SITES[0].code}"' in html
+        report = await client.get("/api/reports/current.xlsx")  # the download link works
+        assert "/api/reports/current.xlsx" in html and report.status == 200
