@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import re
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, replace
@@ -227,8 +228,20 @@ class LinkCache:
     whose HEAD answers were contradicted by GET, so those get GET only.
     """
 
-    def __init__(self, max_entries: int = 200_000, *, uplink: bool = True) -> None:
+    def __init__(
+        self,
+        max_entries: int = 200_000,
+        *,
+        uplink: bool = True,
+        ttl: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_entries = max_entries
+        # A long-lived cache (a worker's) forgets a status after ttl seconds: a link
+        # broken this morning may work tonight. None: the cache lives one run.
+        self.ttl = ttl
+        self._clock = clock
+        self._settled_at: dict[str, float] = {}
         # False while this server cannot reach the Internet (crawler.uplink): then a
         # named host that cannot be reached is "not checked", not broken.
         self.uplink = uplink
@@ -248,6 +261,8 @@ class LinkCache:
         future = self._entries.get(url)
         if future is None or not future.done() or future.cancelled() or future.exception():
             return None
+        if self._expired(url, future):
+            return None
         return future.result()
 
     def put(self, status: LinkStatus) -> None:
@@ -257,12 +272,17 @@ class LinkCache:
         future: asyncio.Future[LinkStatus] = asyncio.get_running_loop().create_future()
         future.set_result(status)
         self._entries[status.url] = future
+        self._settled_at[status.url] = self._clock()
         self._finished()
 
     async def get_or_check(
         self, url: str, check: Callable[[], Awaitable[LinkStatus]]
     ) -> LinkStatus:
         future = self._entries.get(url)
+        if future is not None and self._expired(url, future):
+            del self._entries[url]
+            self._done -= 1
+            future = None
         if future is not None:
             if future.done():
                 self.stats.hits += 1
@@ -277,10 +297,16 @@ class LinkCache:
         task.add_done_callback(lambda t: self._settled(url, t))
         return await asyncio.shield(task)
 
+    def _expired(self, url: str, future: asyncio.Future[LinkStatus]) -> bool:
+        if self.ttl is None or not future.done():
+            return False
+        return self._clock() - self._settled_at.get(url, 0.0) > self.ttl
+
     def _settled(self, url: str, task: asyncio.Future[LinkStatus]) -> None:
         if task.cancelled() or task.exception() is not None:
             self._entries.pop(url, None)  # not a result: the next caller checks again
             return
+        self._settled_at[url] = self._clock()
         self._finished()
 
     def _finished(self) -> None:
@@ -290,6 +316,7 @@ class LinkCache:
             if not self._entries[oldest].done():
                 break  # never drop a running check: its waiters hold it
             del self._entries[oldest]
+            self._settled_at.pop(oldest, None)
             self._done -= 1
 
     def head_honest(self, host: str) -> bool:

@@ -223,6 +223,26 @@ async def test_finished_entries_are_bounded_oldest_first() -> None:
     assert "http://h.cn/0" not in cache and "http://h.cn/4" in cache
 
 
+async def test_a_long_lived_cache_forgets_after_its_ttl() -> None:
+    now = [1000.0]
+    cache = LinkCache(ttl=3600, clock=lambda: now[0])
+    runs = 0
+
+    async def check() -> LinkStatus:
+        nonlocal runs
+        runs += 1
+        return status(URL)
+
+    await cache.get_or_check(URL, check)
+    now[0] += 3599
+    await cache.get_or_check(URL, check)
+    assert runs == 1 and cache.peek(URL) is not None
+    now[0] += 2
+    assert cache.peek(URL) is None
+    await cache.get_or_check(URL, check)
+    assert runs == 2 and len(cache) == 1
+
+
 async def test_put_records_a_status_found_by_a_crawl() -> None:
     cache = LinkCache()
     cache.put(status(URL))
