@@ -212,3 +212,25 @@ def test_csv_and_markdown_keep_cells_intact() -> None:
     md = markdown(report)
     assert "| 1 | 昆明 | 网站5301000001 | 首页长期不更新 | 5301000001 |" in md
     assert "首页长期不更新：a\\|b<br>c" in md
+
+
+def test_previous_workbook_reads_every_annex_sheet(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    first = wb.active
+    first.title = "附件1"
+    first.append(["附件1"])
+    first.append(["序号", "州、市/部门", "网站名称", "存在的突出问题", "网站标识码"])
+    first.append([1, "红河州", "云南省屏边县 教育局", "首页面长时间未更新", "5325230002"])
+    third = wb.create_sheet("附件3")
+    third.append(["序号", "州、市/部门", "网站名称", "存在突出问题", "网站标识码"])
+    third.append([1, "曲靖", "麒麟区地震局一试点", "申请永久关停后站点未关闭", 5303020029.0])
+    wb.create_sheet("说明").append(["不是名单"])
+    path = tmp_path / "notice.xlsx"
+    wb.save(path)
+    named = read_previous_list(path)
+    assert [(n.list_name, n.region, n.name, n.code) for n in named] == [
+        ("unqualified", "红河", "云南省屏边县教育局", "5325230002"),  # name unwrapped
+        ("follow_up", "曲靖", "麒麟区地震局一试点", "5303020029"),  # code typed as a number
+    ]
