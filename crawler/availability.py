@@ -511,7 +511,9 @@ async def _reports_due(
     ).all()
     enqueued = False
     for row in rows:
-        site = _site_info(sites.get(row.code), None, row.code)
+        if row.code not in sites:
+            continue  # removed from the registry: nobody to report it to
+        site = _site_info(sites[row.code], None, row.code)
         if site["status"] != "open" or in_maintenance(maintenance, row.code, site["region"], now):
             continue
         window = Window(row.started_at, row.last_failure_at, dict(row.causes), row.last_error)

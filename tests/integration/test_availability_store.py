@@ -285,3 +285,14 @@ async def test_rebuild_probe_hours_matches_the_running_counts(store: Store) -> N
     assert (again.probes, again.failed) == (kept.probes, kept.failed) == (30, 8)
     assert await availability.rebuild_probe_hours(store, since=_at(3 * 3600)) == 2
     assert (await availability_for(store, [A], _at(30 * 600)))[A].probes == 30
+
+
+async def test_unregistered_site_gets_a_window_but_no_report(store: Store) -> None:
+    await _registry(store)
+    settings = _settings()
+    stray = "5399999999"
+    await _feed(store, settings, [probe(stray, 0, False), probe(stray, 1, False)])
+    await handle_probes(store, settings, [], _at(3600))
+    (window,) = await outage_windows(store, now=_at(3600))
+    assert window.code == stray and window.name == stray and not window.reported
+    assert await _outbox(store) == []
