@@ -18,10 +18,9 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from functools import cache
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel
@@ -31,11 +30,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crawler.alerts import outbox
 from crawler.alerts.messages import Event, outage_payload
+from crawler.census_availability import (  # noqa: F401  (re-exported: the module's API)
+    CensusRule,
+    CensusStatus,
+    census_rule,
+    census_status,
+    unreachable_problem,
+)
 from crawler.config import HookConfig, Settings
+from crawler.maintenance import (  # noqa: F401  (re-exported)
+    Maintenance,
+    add_maintenance,
+    in_maintenance,
+    list_maintenance,
+    remove_maintenance,
+)
 from crawler.outages import BurstRule, Observation, SiteState, Window, advance, failure_burst
 from crawler.outages import report_due as _report_due
 from crawler.probe import ProbeResult
-from crawler.rules import load_rules
 from crawler.store import Store
 from crawler.store.availability_models import (
     MaintenanceRow,
@@ -196,14 +208,6 @@ def _state_from(row: OutageStateRow | None, window: OutageWindowRow | None) -> S
         )
     phase = row.phase if (row.phase != "down" or win is not None) else "up"
     return SiteState(phase, row.last_probe_at, row.last_ok, first, win)  # type: ignore[arg-type]
-
-
-def in_maintenance(windows: Iterable[MaintenanceRow], code: str, region: str, at: datetime) -> bool:
-    return any(
-        (w.code == code or (w.code is None and w.region == region))
-        and w.starts_at <= at < w.ends_at
-        for w in windows
-    )
 
 
 async def _enqueue(
@@ -639,42 +643,6 @@ async def outage_windows(
 
 # ---------------------------------------------------------------------------- census share
 
-CensusStatus = Literal["veto", "warning", "ok", "insufficient_data"]
-
-
-@dataclass(frozen=True, slots=True)
-class CensusRule:
-    window_days: int = 7
-    min_probes_per_day: int = 20
-    veto_failed_share: float = 0.05
-    warning_failed_share: float | None = 0.03
-
-
-def census_rule(settings: Settings | None = None) -> CensusRule:
-    settings = settings or Settings()
-    rules = load_rules(settings.rules.profile, settings.rules.file)
-    return CensusRule(
-        window_days=rules.availability.window_days,
-        min_probes_per_day=rules.availability.min_probes_per_day,
-        veto_failed_share=rules.availability.veto_failed_share,
-        warning_failed_share=rules.early_warnings.unreachable_share,
-    )
-
-
-def census_status(probes: int, failed: int, rule: CensusRule) -> CensusStatus:
-    """The census verdict on a window's counts: veto at ≥ the share with enough probes.
-
-    Exact fractions, so 5% is 5% (7 of 140 is a veto, 6.86 would not be).
-    """
-    if probes < rule.min_probes_per_day * rule.window_days:
-        return "insufficient_data"
-    share = Fraction(failed, probes)
-    if share >= Fraction(str(rule.veto_failed_share)):
-        return "veto"
-    if rule.warning_failed_share is not None and share >= Fraction(str(rule.warning_failed_share)):
-        return "warning"
-    return "ok"
-
 
 @dataclass(frozen=True, slots=True)
 class Availability:
@@ -749,94 +717,6 @@ async def availability_for(
             window_days=rule.window_days,
         )
     return out
-
-
-def unreachable_problem(avail: Availability) -> dict[str, Any] | None:
-    """The site_unreachable finding for a site result (veto, or an early warning)."""
-    if avail.census not in ("veto", "warning") or avail.failed_share is None:
-        return None
-    veto = avail.census == "veto"
-    return {
-        "kind": "site_unreachable",
-        "label": "站点无法访问",
-        "veto": veto,
-        "level": "veto" if veto else "warning",
-        "detail": f"近{avail.window_days}天 {avail.probes} 次探测中 {avail.failed} 次无法访问"
-        f"（{avail.failed_share:.1%}），日均 {avail.probes_per_day:g} 次",
-        "evidence": "",
-    }
-
-
-# ---------------------------------------------------------------------------- maintenance
-
-
-class Maintenance(BaseModel):
-    id: int
-    code: str | None
-    region: str | None
-    starts_at: datetime
-    ends_at: datetime
-    reason: str
-
-
-def _maintenance(row: MaintenanceRow) -> Maintenance:
-    return Maintenance(
-        id=row.id, code=row.code, region=row.region, starts_at=row.starts_at,
-        ends_at=row.ends_at, reason=row.reason,
-    )  # fmt: skip
-
-
-async def add_maintenance(
-    store: Store,
-    *,
-    code: str | None = None,
-    region: str | None = None,
-    starts_at: datetime,
-    ends_at: datetime,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Maintenance:
-    """Declare planned maintenance of one site or one region. ValueError names what is wrong."""
-    if (code is None) == (region is None):
-        raise ValueError("give either a site code or a region, not both")
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValueError("maintenance times need a time zone")
-    if ends_at <= starts_at:
-        raise ValueError(f"maintenance ends ({ends_at.isoformat()}) before it starts")
-    async with store.session() as session, session.begin():
-        if code is not None:
-            known = await session.scalar(select(SiteRow.code).where(SiteRow.code == code))
-            if known is None:
-                raise ValueError(f"no registered site with code {code}")
-        else:
-            known = await session.scalar(select(SiteRow.code).where(SiteRow.region == region))
-            if known is None:
-                raise ValueError(f"no registered site in region {region}")
-        row = MaintenanceRow(
-            code=code, region=region, starts_at=starts_at, ends_at=ends_at,
-            reason=reason[:500], created_at=now or datetime.now(UTC),
-        )  # fmt: skip
-        session.add(row)
-        await session.flush()
-        return _maintenance(row)
-
-
-async def list_maintenance(
-    store: Store, *, now: datetime | None = None, include_past: bool = False
-) -> list[Maintenance]:
-    query = select(MaintenanceRow).order_by(MaintenanceRow.starts_at, MaintenanceRow.id)
-    if not include_past:
-        query = query.where(MaintenanceRow.ends_at > (now or datetime.now(UTC)))
-    async with store.session() as session:
-        return [_maintenance(r) for r in (await session.scalars(query)).all()]
-
-
-async def remove_maintenance(store: Store, maintenance_id: int) -> bool:
-    async with store.session() as session, session.begin():
-        result = await session.execute(
-            delete(MaintenanceRow).where(MaintenanceRow.id == maintenance_id)
-        )
-    return bool(result.rowcount)
 
 
 def as_json(items: Iterable[BaseModel]) -> list[Mapping[str, Any]]:

@@ -272,7 +272,7 @@ def maintenance_add(
     code: str | None, region: str | None, starts: datetime, ends: datetime, reason: str
 ) -> None:
     """Declare planned maintenance of site CODE or of --region R."""
-    from crawler.availability import add_maintenance
+    from crawler.maintenance import add_maintenance
 
     settings = _settings()
 
@@ -298,7 +298,7 @@ def maintenance_add(
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
 def maintenance_list(include_past: bool, as_json: bool) -> None:
     """Current and future maintenance windows."""
-    from crawler.availability import list_maintenance
+    from crawler.maintenance import list_maintenance
 
     settings = _settings()
 
@@ -322,7 +322,7 @@ def maintenance_list(include_past: bool, as_json: bool) -> None:
 @click.argument("maintenance_id", type=int)
 def maintenance_remove(maintenance_id: int) -> None:
     """Remove maintenance window ID (see `maintenance list`)."""
-    from crawler.availability import remove_maintenance
+    from crawler.maintenance import remove_maintenance
 
     settings = _settings()
 

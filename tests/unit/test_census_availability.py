@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.availability import (
-    Availability,
+from crawler.availability import Availability
+from crawler.census_availability import (
     CensusRule,
     census_rule,
     census_status,
