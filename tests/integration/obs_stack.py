@@ -79,8 +79,6 @@ def quick_settings(url: str) -> Settings:
             "inspect": s.inspect.model_copy(
                 update={"retry_delay": timedelta(0), "attempts": 1, "max_pages": 40}
             ),
-            # No Internet here: unanswered reference sites would mean "monitor offline".
-            "probe": s.probe.model_copy(update={"reference_urls": []}),
         }
     )
 
