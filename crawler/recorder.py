@@ -78,7 +78,7 @@ async def record(store: Store, items: Sequence[Recorded]) -> int:
                     "job_id": item.job_id,
                     "code": item.result.code,
                     "kind": item.kind,
-                    "checked_at": item.result.checked_at,
+                    "checked_at": item.result.checked_at.astimezone(UTC),  # SQLite drops offsets
                     "verdict": item.result.verdict,
                     "reachable": item.result.reachable,
                     "payload": item.result.model_dump(mode="json"),

@@ -7,7 +7,7 @@ parameter is a 400 naming it. Mutating endpoints need ``Authorization: Bearer <h
 from __future__ import annotations
 
 import hmac
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -100,11 +100,11 @@ def _page(items: list, total: int, limit: int, offset: int) -> dict[str, Any]:
 
 
 def _aware(value: datetime | None, tz: tzinfo) -> str | None:
-    """In the configured zone. SQLite drops the offset of results.checked_at; the service
-    and `govcrawl check` write it in that zone, so a naive value is read as such."""
+    """In the configured zone. Times are stored in UTC and SQLite drops the offset, so a
+    naive value is UTC."""
     if value is None:
         return None
-    return (value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)).isoformat()
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(tz).isoformat()
 
 
 def _site_json(site: Site) -> dict[str, Any]:
