@@ -34,12 +34,13 @@ from crawler.extract.markup import (
     CRUMB_SELECTOR,
     FOOT_SELECTOR,
     NAV_SELECTOR,
+    body_links,
     chrome_text,
-    link_label,
     more_text,
+    nav_zones,
     node_ids,
-    page_href,
     site_matcher,
+    zone_link_ids,
 )
 from crawler.extract.page import Page
 from crawler.result import ColumnType
@@ -154,9 +155,8 @@ def navigation_columns(page: Page, site_url: str) -> list[ColumnLink]:
     if body is None:
         return []
     same_site = site_matcher(site_url)
-    nav_zones = body.css(NAV_SELECTOR)
-    zone_ids = {z.mem_id for z in nav_zones}
-    foot_ids = node_ids(body.css(f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a")
+    zone_ids = {z.mem_id for z in nav_zones(page)}
+    foot_ids = zone_link_ids(page)[1]
     found: dict[str, ColumnLink] = {}
 
     def add(name: str, url: str, top_level: bool) -> None:
@@ -170,18 +170,18 @@ def navigation_columns(page: Page, site_url: str) -> list[ColumnLink]:
 
     more: list[tuple[str, str]] = []
     tiles: list[tuple[str, str]] = []
-    for a in body.css("a[href]"):
-        href = page_href(a)
-        if href is None:
+    for link in body_links(page):
+        url = link.url
+        if url is None:
             continue
-        url = page.absolute(href)
         if not url.startswith(("http://", "https://")) or not same_site(url):
             continue
         if _is_homepage(url, site_url, page.url):
             continue
-        if a.mem_id in foot_ids:
+        if link.mem_id in foot_ids:
             continue  # a footer_nav is footer: 关于我们, 网站地图 are no columns
-        label = link_label(a)
+        a = link.node
+        label = link.label
         in_nav, depth = _nav_depth(a, zone_ids) if zone_ids else (False, 0)
         if more_text(label):
             more.append((_block_title(a, label), url))
@@ -266,12 +266,14 @@ def _pager_link(page: Page, words: tuple[str, ...]) -> str | None:
     body = page.body
     if body is None or not any(w in page.text for w in words):
         return None  # the text has no such link: skip walking every link
-    for a in body.css("a[href]"):
-        label = a.text(deep=True, strip=True)
-        if label in words or (a.attributes.get("title") or "") in words:
-            href = page_href(a)
-            if href:
-                return page.absolute(href)
+    for link in body_links(page):
+        if link.url is None:
+            continue
+        # link.text joins the text nodes with " ": without its spaces it must equal the
+        # word (no word has a space) before the exact, ""-joined text is read
+        named = link.text.replace(" ", "") in words and link.node.text(deep=True, strip=True)
+        if named in words or (link.node.attrs.get("title") or "") in words:
+            return link.url
     return None
 
 

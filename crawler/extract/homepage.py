@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from crawler.extract.items import FoundItem, scan_items
-from crawler.extract.markup import page_href
+from crawler.extract.markup import body_links
 from crawler.extract.page import Page
 
 NAV_ONLY_MAX_SHOWN = 2  # "almost no dated items": a pinned dated link or two is still none
@@ -66,10 +66,7 @@ def dated_list_items(found: list[FoundItem]) -> list[FoundItem]:
 
 
 def _site_links(page: Page) -> int:
-    body = page.body
-    if body is None:
-        return 0
-    return sum(1 for a in body.css("a[href]") if page_href(a) is not None)
+    return sum(1 for link in body_links(page) if link.href is not None)
 
 
 def homepage_facts(page: Page, today: date) -> HomepageFacts:
@@ -107,8 +104,7 @@ def _refresh_target(page: Page) -> str | None:
 def _little_content(page: Page) -> bool:
     if len(page.text) > REDIRECT_MAX_TEXT:
         return False
-    body = page.body
-    return body is None or len(body.css("a[href]")) <= REDIRECT_MAX_LINKS
+    return len(body_links(page)) <= REDIRECT_MAX_LINKS
 
 
 def _js_target(page: Page) -> str | None:

@@ -29,11 +29,10 @@ from selectolax.lexbor import LexborNode
 
 from crawler.extract.dates import date_in_url, item_dates
 from crawler.extract.markup import (
+    PageLink,
+    body_links,
     chrome_text,
-    hidden_elements,
-    link_label,
-    node_ids,
-    page_href,
+    hidden_link_ids,
     site_matcher,
     zone_link_ids,
 )
@@ -135,42 +134,40 @@ def _date_from_link_tail(a_text: str, today: date) -> date | None:
 
 
 def scan_items(page: Page, today: date) -> list[FoundItem]:
-    body = page.body
-    if body is None:
+    if page.body is None:
         return []
     nav_ids, foot_ids = zone_link_ids(page)
-    hidden_ids = node_ids(hidden_elements(page), "a")
+    hidden_ids = hidden_link_ids(page)
     same_site = site_matcher(page.url)
+    page_url = page.url
 
     # Pass 1: candidate links and their rows; rows are counted to tell lists of one link
     # per row from rows that hold a whole list.
-    candidates: list[tuple[LexborNode, str, str, LexborNode | None]] = []
+    candidates: list[tuple[PageLink, str, str, LexborNode | None]] = []
     # candidates: (link, label, absolute URL, row)
     row_links: Counter[int] = Counter()
-    for a in body.css("a[href]")[:MAX_LINKS]:
+    for link in body_links(page)[:MAX_LINKS]:
         # cheapest tests first: most links of a page are furniture or column indexes
-        if a.mem_id in foot_ids:
+        url = link.url
+        if url is None or link.mem_id in foot_ids:
             continue
-        href = page_href(a)
-        if href is None:
-            continue
-        url = page.absolute(href)
-        if not url.startswith(("http://", "https://")) or url == page.url:
+        if not url.startswith(("http://", "https://")) or url == page_url:
             continue
         if not article_like(url):
             continue
-        label = link_label(a)
+        label = link.label
         if chrome_text(label):
             continue
-        row = _row(a)
+        row = _row(link.node)
         if row is not None:
             row_links[row.mem_id] += 1
-        candidates.append((a, label, url, row))
+        candidates.append((link, label, url, row))
 
     # Pass 2: date each link, first hit wins (row text, link tail, URL).
     found: dict[str, FoundItem] = {}
-    for a, label, url, row in candidates:
-        a_text = a.text(deep=True, separator=" ", strip=True)
+    for link, label, url, row in candidates:
+        a = link.node
+        a_text = link.text
         day, source = None, ""
         if row is not None:
             rest = ""
@@ -191,7 +188,7 @@ def scan_items(page: Page, today: date) -> list[FoundItem]:
         if day is None and own:
             day = date_in_url(url, today)
             source = "url" if day else ""
-        mid = a.mem_id
+        mid = link.mem_id
         if mid in hidden_ids and (day is None or not own):
             continue  # hidden and undated or external: spam or a closed menu, not content
         if day is None and (mid in nav_ids or len(label) < MIN_UNDATED_TITLE or not own):

@@ -121,10 +121,13 @@ _MORE_TEXT = re.compile(r"^(?:更多|more|查看更多|更多内容|更多信息
 NON_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 
 
-def link_label(a: LexborNode) -> str:
-    """What a link says: its text, else its title, else its image's alt."""
-    text = " ".join(a.text(deep=True, strip=True, separator=" ").split())
-    title = (a.attributes.get("title") or "").strip()
+def link_label(a: LexborNode, text: str | None = None) -> str:
+    """What a link says: its text, else its title, else its image's alt. `text` is the
+    link's a.text(deep=True, separator=" ", strip=True) when the caller has it already."""
+    if text is None:
+        text = a.text(deep=True, strip=True, separator=" ")
+    text = " ".join(text.split())
+    title = (a.attrs.get("title") or "").strip()
     if title and (not text or (text.endswith(("...", "…")) and len(title) > len(text))):
         return title  # lists cut long titles; the title attribute keeps them whole
     if text:
@@ -149,7 +152,7 @@ def more_text(label: str) -> bool:
 
 def page_href(a: LexborNode) -> str | None:
     """The href of a link that leads to another page, else None."""
-    href = (a.attributes.get("href") or "").strip()
+    href = (a.attrs.get("href") or "").strip()
     if not href or href.startswith("#") or href.lower().startswith(NON_PAGE_SCHEMES):
         return None
     return href
@@ -192,15 +195,73 @@ def node_ids(nodes: list[LexborNode], inner: str) -> set[int]:
     return {n.mem_id for zone in nodes for n in zone.css(inner)}
 
 
+class PageLink:
+    """One <a href> of the page's body and what extractors read from it, each read once."""
+
+    __slots__ = ("_label", "_text", "href", "mem_id", "node", "url")
+
+    def __init__(self, node: LexborNode, href: str | None, url: str | None) -> None:
+        self.node = node
+        self.mem_id: int = node.mem_id
+        self.href = href  # page_href(node): None for #anchors, javascript: …
+        self.url = url  # absolute, without #fragment; None when href is None
+        self._text: str | None = None
+        self._label: str | None = None
+
+    @property
+    def text(self) -> str:
+        """node.text(deep=True, separator=" ", strip=True)"""
+        if self._text is None:
+            self._text = self.node.text(deep=True, separator=" ", strip=True)
+        return self._text
+
+    @property
+    def label(self) -> str:
+        """link_label(node)"""
+        if self._label is None:
+            self._label = link_label(self.node, self.text)
+        return self._label
+
+
+def body_links(page: Page) -> list[PageLink]:
+    """The body's <a href> elements in document order (computed once per page)."""
+    links = page.memo.get("links")
+    if links is None:
+        links = []
+        body = page.body
+        if body is not None:
+            absolute = page.absolute
+            for a in body.css("a[href]"):
+                href = page_href(a)
+                links.append(PageLink(a, href, absolute(href) if href is not None else None))
+        page.memo["links"] = links
+    return links  # type: ignore[return-value]
+
+
+def nav_zones(page: Page) -> list[LexborNode]:
+    """The navigation zones (nav bars, menus), outermost and nested alike."""
+    zones = page.memo.get("nav_zones")
+    if zones is None:
+        body = page.body
+        zones = body.css(NAV_SELECTOR) if body is not None else []
+        page.memo["nav_zones"] = zones
+    return zones  # type: ignore[return-value]
+
+
 def zone_link_ids(page: Page) -> tuple[set[int], set[int]]:
     """Links in the navigation zones, and links in the breadcrumb and footer zones."""
-    body = page.body
-    if body is None:
-        return set(), set()
-    return (
-        node_ids(body.css(NAV_SELECTOR), "a"),
-        node_ids(body.css(f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a"),
-    )
+    ids = page.memo.get("zone_link_ids")
+    if ids is None:
+        body = page.body
+        if body is None:
+            ids = set(), set()
+        else:
+            ids = (
+                node_ids(nav_zones(page), "a"),
+                node_ids(body.css(f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a"),
+            )
+        page.memo["zone_link_ids"] = ids
+    return ids  # type: ignore[return-value]
 
 
 def _hidden_by_sheet(page: Page) -> list[LexborNode]:
@@ -221,12 +282,27 @@ def _hidden_by_sheet(page: Page) -> list[LexborNode]:
 
 
 def hidden_elements(page: Page) -> list[LexborNode]:
-    """Elements hidden by their inline style or by a simple rule of the page's style sheet."""
-    body = page.body
-    if body is None:
-        return []
-    found = [n for n in body.css("[style]") if HIDDEN_STYLE.search(n.attributes.get("style") or "")]
-    return found + _hidden_by_sheet(page)
+    """Elements hidden by their inline style or by a simple rule of the page's style sheet
+    (computed once per page; callers do not modify the list)."""
+    found = page.memo.get("hidden")
+    if found is None:
+        body = page.body
+        if body is None:
+            found = []
+        else:
+            styled = body.css("[style]")
+            found = [n for n in styled if HIDDEN_STYLE.search(n.attrs.get("style") or "")]
+            found += _hidden_by_sheet(page)
+        page.memo["hidden"] = found
+    return found  # type: ignore[return-value]
+
+
+def hidden_link_ids(page: Page) -> set[int]:
+    """mem_ids of the links inside hidden elements."""
+    ids = page.memo.get("hidden_link_ids")
+    if ids is None:
+        ids = page.memo["hidden_link_ids"] = node_ids(hidden_elements(page), "a")
+    return ids  # type: ignore[return-value]
 
 
 def hidden_by_ancestor(node: LexborNode, limit: int = 40) -> bool:

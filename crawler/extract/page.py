@@ -8,7 +8,7 @@ text never contains code. Comments are not elements: nothing commented out is se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -39,6 +39,10 @@ class Page:
     scripts: tuple[Script, ...]
     styles: str  # the <style> sheets, joined (hidden-class rules live there)
     text: str  # visible text, one text node per line, capped at TEXT_LIMIT
+    # What several extractors derive from the tree (its links, zones, hidden elements),
+    # computed on first use and kept here: the page never changes after parsing, so the
+    # functions stay pure and each derivation runs once per page.
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def body(self) -> LexborNode | None:
@@ -60,7 +64,7 @@ class Page:
 def _metas(tree: LexborHTMLParser) -> tuple[dict[str, str], str | None]:
     metas: dict[str, str] = {}
     refresh = None
-    for node in tree.css("meta"):
+    for node in tree.tags("meta"):
         attrs = node.attributes
         content = (attrs.get("content") or "").strip()
         name = attrs.get("name") or attrs.get("property") or attrs.get("itemprop")
@@ -79,18 +83,19 @@ def parse_page(html: str, url: str) -> Page:
     """Parse once; everything an extractor needs is on the result."""
     tree = LexborHTMLParser(html)
     metas, refresh = _metas(tree)
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node else ""
-    base_node = tree.css_first("base[href]")
-    base = urljoin(url, (base_node.attributes.get("href") or "").strip()) if base_node else url
+    # tags() walks lexbor's element index: several times cheaper than a CSS query.
+    titles = tree.tags("title")
+    title = titles[0].text(strip=True) if titles else ""
+    base_node = next((n for n in tree.tags("base") if "href" in n.attrs), None)
+    base = urljoin(url, (base_node.attrs.get("href") or "").strip()) if base_node else url
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     scripts = []
-    for node in tree.css("script"):
+    for node in tree.tags("script"):
         attrs = dict(node.attributes)
         src = (attrs.get("src") or "").strip()
         scripts.append(Script(src, attrs, "" if src else node.text(deep=True)))
-    styles = "\n".join(node.text(deep=True) for node in tree.css("style"))
+    styles = "\n".join(node.text(deep=True) for node in tree.tags("style"))
     tree.strip_tags(list(_INVISIBLE))
     body = tree.body
     text = body.text(separator="\n", strip=True) if body is not None else ""
