@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from selectolax.lexbor import LexborNode
+
 from crawler.extract.markup import hidden_by_ancestor
-from crawler.extract.page import Page
+from crawler.extract.page import TEXT_LIMIT, Page
 
 ZHAOCUO_TEXT = "我为政府网站找错"
 EXPOSURE_TEXT = "曝光台"
@@ -69,11 +71,34 @@ def _names(node_text: str, attrs: dict[str, str | None]) -> str:
     return " ".join((node_text, attrs.get("alt") or "", attrs.get("title") or ""))
 
 
-def _link_entry(page: Page) -> tuple[str | None, str | None]:
+def _candidates(page: Page, word: str, also: str = "") -> list[LexborNode]:
+    """The a and img elements, in document order, that may name `word` (or match the
+    `also` selector): every one that does, fewer to check one by one than all of them.
+
+    An element's stripped text holds the word only if one of its text nodes holds the
+    word's first character, which then shows in the page text and in the element's raw
+    textContent (text_lexbor, a cheap native read); alt and title are matched natively.
+    """
     body = page.body
     if body is None:
-        return None, None
-    for node in body.css("a, img"):
+        return []
+    selector = ", ".join(
+        f'{tag}[{attr}*="{word}"]' for tag in ("a", "img") for attr in ("alt", "title")
+    )
+    flagged = {n.mem_id for n in body.css(f"{selector}, {also}" if also else selector)}
+    first = word[0]
+    in_text = first in page.text or len(page.text) >= TEXT_LIMIT  # a capped text proves nothing
+    if not flagged and not in_text:
+        return []
+    return [
+        node
+        for node in body.css("a, img")
+        if node.mem_id in flagged or (in_text and node.tag == "a" and first in node.text_lexbor())
+    ]
+
+
+def _link_entry(page: Page) -> tuple[str | None, str | None]:
+    for node in _candidates(page, ZHAOCUO_TEXT, 'a[href*="/exposure/jiucuo.html" i]'):
         attrs = node.attributes
         href = attrs.get("href") or ""
         text = node.text(deep=True, strip=True) if node.tag == "a" else ""
@@ -89,10 +114,7 @@ def _link_entry(page: Page) -> tuple[str | None, str | None]:
 
 
 def _exposure(page: Page) -> bool:
-    body = page.body
-    if body is None:
-        return False
-    for node in body.css("a, img"):
+    for node in _candidates(page, EXPOSURE_TEXT):
         attrs = node.attributes
         text = node.text(deep=True, strip=True) if node.tag == "a" else ""
         if EXPOSURE_TEXT in _names(text, attrs) and not hidden_by_ancestor(node):
