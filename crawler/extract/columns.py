@@ -42,7 +42,7 @@ from crawler.extract.markup import (
     site_matcher,
     zone_link_ids,
 )
-from crawler.extract.page import Page
+from crawler.extract.page import Page, css, css_first
 from crawler.result import ColumnType
 
 MIN_COLUMNS = 3
@@ -229,15 +229,15 @@ def real_text_chars(page: Page) -> int:
     body = page.body
     if body is None:
         return 0
-    zones = body.css(f"{NAV_SELECTOR},{CRUMB_SELECTOR},{FOOT_SELECTOR}")
+    zones = css(body, f"{NAV_SELECTOR},{CRUMB_SELECTOR},{FOOT_SELECTOR}")
     skip = node_ids(zones, "p, li, td, dd, div")
     total = 0
-    for node in body.css("p, li, td, dd, div"):
+    for node in css(body, "p, li, td, dd, div"):
         if node.mem_id in skip:
             continue
         if node.tag != "p" and any(child.tag in _BLOCK_TAGS for child in node.iter()):
             continue  # a container: its leaf blocks are counted themselves
-        if node.css_first("a") is not None:
+        if css_first(node, "a") is not None:
             continue  # list rows and link boxes are not text
         text = node.text(deep=True, strip=True)
         if text and not _FURNITURE.search(text):

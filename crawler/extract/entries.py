@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from selectolax.lexbor import LexborNode
 
 from crawler.extract.markup import hidden_by_ancestor
-from crawler.extract.page import TEXT_LIMIT, Page
+from crawler.extract.page import TEXT_LIMIT, Page, css
 
 ZHAOCUO_TEXT = "我为政府网站找错"
 EXPOSURE_TEXT = "曝光台"
@@ -60,7 +60,7 @@ def _image_entry(page: Page) -> tuple[str | None, str | None]:
     body = page.body
     if body is None:
         return None, None
-    for img in body.css("#_span_jiucuo img, img[src*=jiucuo]"):
+    for img in css(body, "#_span_jiucuo img, img[src*=jiucuo]"):
         m = _JIUCUO_PNG.search(img.attributes.get("src") or "")
         if m and not hidden_by_ancestor(img):
             return "image", m[1]
@@ -85,14 +85,14 @@ def _candidates(page: Page, word: str, also: str = "") -> list[LexborNode]:
     selector = ", ".join(
         f'{tag}[{attr}*="{word}"]' for tag in ("a", "img") for attr in ("alt", "title")
     )
-    flagged = {n.mem_id for n in body.css(f"{selector}, {also}" if also else selector)}
+    flagged = {n.mem_id for n in css(body, f"{selector}, {also}" if also else selector)}
     first = word[0]
     in_text = first in page.text or len(page.text) >= TEXT_LIMIT  # a capped text proves nothing
     if not flagged and not in_text:
         return []
     return [
         node
-        for node in body.css("a, img")
+        for node in css(body, "a, img")
         if node.mem_id in flagged or (in_text and node.tag == "a" and first in node.text_lexbor())
     ]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.extract.page import Page
+from crawler.extract.page import Page, css_first
 
 FOOTER_SCAN = 30_000  # characters from the end of the text that hold the footer
 
@@ -41,7 +41,7 @@ def _conac(page: Page) -> bool:
         return True
     body = page.body
     return body is not None and (
-        body.css_first("a[href*='conac.cn'], img[src*='conac.cn'], #_ideConac") is not None
+        css_first(body, "a[href*='conac.cn'], img[src*='conac.cn'], #_ideConac") is not None
     )
 
 

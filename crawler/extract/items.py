@@ -36,7 +36,7 @@ from crawler.extract.markup import (
     site_matcher,
     zone_link_ids,
 )
-from crawler.extract.page import Page
+from crawler.extract.page import Page, css_first
 
 ROW_TAGS = frozenset({"li", "tr", "dd", "dt", "p", "div", "article", "section", "td"})
 MAX_CLIMB = 4  # a link sits at most a few inline elements below its row
@@ -114,7 +114,7 @@ def _segment(a: LexborNode, row: LexborNode) -> str:
     for _ in range(6):
         if sib is None:
             break
-        if sib.tag == "a" or (sib.is_element_node and sib.css_first("a") is not None):
+        if sib.tag == "a" or (sib.is_element_node and css_first(sib, "a") is not None):
             break
         parts.append(sib.text(deep=True, separator=" ", strip=True))
         sib = sib.next

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from crawler.extract.page import Page
+from crawler.extract.page import Page, css
 
 LinkKind = Literal["page", "attachment", "image", "media"]
 
@@ -145,7 +145,7 @@ def _anchor_text(node: object) -> str:
     text = _clean_text(node.text(deep=True, strip=True))  # type: ignore[attr-defined]
     if text:
         return text
-    for img in node.css("img"):  # type: ignore[attr-defined]
+    for img in css(node, "img"):  # type: ignore[attr-defined]
         alt = _clean_text(img.attributes.get("alt") or img.attributes.get("title") or "")
         if alt:
             return alt
@@ -175,7 +175,10 @@ def page_links(page: Page) -> list[Link]:
     links: list[Link] = []
     if target := refresh_target(page):
         links.append(Link(target, "", kind_of(target), "meta"))
-    for node in page.tree.css("a[href], area[href], iframe[src], frame[src], img[src]"):
+    root = page.tree.root
+    query = "a[href], area[href], iframe[src], frame[src], img[src]"
+    found = css(root, query) if root is not None else []
+    for node in found:
         tag = node.tag or ""
         attrs = node.attributes
         if tag == "img":

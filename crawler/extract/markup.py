@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from crawler.extract.page import Page
+from crawler.extract.page import Page, css, css_first
 
 NAV_SELECTOR = ",".join(
     (
@@ -134,7 +134,7 @@ def link_label(a: LexborNode, text: str | None = None) -> str:
         return text
     if title:
         return title
-    img = a.css_first("img[alt]")
+    img = css_first(a, "img[alt]")
     return (img.attributes.get("alt") or "").strip() if img is not None else ""
 
 
@@ -192,7 +192,7 @@ def site_matcher(site_url: str) -> Callable[[str], bool]:
 
 def node_ids(nodes: list[LexborNode], inner: str) -> set[int]:
     """mem_ids of the `inner` elements within the given elements."""
-    return {n.mem_id for zone in nodes for n in zone.css(inner)}
+    return {n.mem_id for zone in nodes for n in css(zone, inner)}
 
 
 class PageLink:
@@ -231,7 +231,7 @@ def body_links(page: Page) -> list[PageLink]:
         body = page.body
         if body is not None:
             absolute = page.absolute
-            for a in body.css("a[href]"):
+            for a in css(body, "a[href]"):
                 href = page_href(a)
                 links.append(PageLink(a, href, absolute(href) if href is not None else None))
         page.memo["links"] = links
@@ -243,7 +243,7 @@ def nav_zones(page: Page) -> list[LexborNode]:
     zones = page.memo.get("nav_zones")
     if zones is None:
         body = page.body
-        zones = body.css(NAV_SELECTOR) if body is not None else []
+        zones = css(body, NAV_SELECTOR) if body is not None else []
         page.memo["nav_zones"] = zones
     return zones  # type: ignore[return-value]
 
@@ -258,7 +258,7 @@ def zone_link_ids(page: Page) -> tuple[set[int], set[int]]:
         else:
             ids = (
                 node_ids(nav_zones(page), "a"),
-                node_ids(body.css(f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a"),
+                node_ids(css(body, f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a"),
             )
         page.memo["zone_link_ids"] = ids
     return ids  # type: ignore[return-value]
@@ -278,7 +278,7 @@ def _hidden_by_sheet(page: Page) -> list[LexborNode]:
                 selectors.append(f"{simple[1]}{simple[2]}")
     if not selectors:
         return []
-    return page.body.css(",".join(selectors[:100]))
+    return css(page.body, ",".join(selectors[:100]))
 
 
 def hidden_elements(page: Page) -> list[LexborNode]:
@@ -290,7 +290,7 @@ def hidden_elements(page: Page) -> list[LexborNode]:
         if body is None:
             found = []
         else:
-            styled = body.css("[style]")
+            styled = css(body, "[style]")
             found = [n for n in styled if HIDDEN_STYLE.search(n.attrs.get("style") or "")]
             found += _hidden_by_sheet(page)
         page.memo["hidden"] = found

@@ -8,16 +8,41 @@ text never contains code. Comments are not elements: nothing commented out is se
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborCSSSelector, LexborHTMLParser, LexborNode
 
 # Elements whose content is never shown as page text.
 _INVISIBLE = ("script", "style", "noscript", "template")
 # Pages of several MB (public-information catalogues) carry no more facts past this;
 # bounding the text keeps every text scan linear in a small constant.
 TEXT_LIMIT = 300_000
+
+
+_engines = threading.local()
+
+
+def _engine() -> LexborCSSSelector:
+    engine = getattr(_engines, "css", None)
+    if engine is None:
+        engine = _engines.css = LexborCSSSelector()
+    return engine
+
+
+def css(node: LexborNode, query: str) -> list[LexborNode]:
+    """node.css(query), through one CSS engine per thread. selectolax builds a new engine
+    (CSS parser, selector memory) for each parsed document on its first query, which
+    costs more than parsing a 4 KB page; the engine holds nothing of a document between
+    queries, so one per thread serves every page."""
+    return _engine().find(query, node)
+
+
+def css_first(node: LexborNode, query: str) -> LexborNode | None:
+    """node.css_first(query) through the thread's CSS engine."""
+    found = _engine().find_first(query, node)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)

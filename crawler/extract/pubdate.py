@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from crawler.extract.dates import TEXT_SCAN_LIMIT, date_in_url, dates_in_text, parse_date
-from crawler.extract.page import Page
+from crawler.extract.page import Page, css
 
 PUBLISH_METAS = (
     "pubdate",
@@ -62,7 +62,7 @@ def page_text_dates(page: Page, today: date) -> list[date]:
     text = page.text[:TEXT_SCAN_LIMIT]
     body = page.body
     if body is not None:
-        for widget in body.css(WIDGET_SELECTOR):
+        for widget in css(body, WIDGET_SELECTOR):
             shown = widget.text(deep=True, separator="\n", strip=True)
             if shown:
                 text = text.replace(shown, " ", 1)

@@ -16,7 +16,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.extract.markup import HIDDEN_STYLE, hidden_elements, host_key
-from crawler.extract.page import Page
+from crawler.extract.page import Page, css, css_first
 
 MIN_LINKS = 3
 MIN_FOREIGN_LINKS = 3
@@ -54,7 +54,7 @@ def _excerpt(node: LexborNode) -> str:
 def _is_spam(
     node: LexborNode, style: str, own_host: tuple[str, int | None], words: list[str]
 ) -> bool:
-    links = node.css("a[href]")
+    links = css(node, "a[href]")
     if len(links) < MIN_LINKS:
         return False
     text = node.text(deep=True, separator=" ", strip=True)
@@ -87,7 +87,7 @@ def _written_blocks(page: Page) -> list[LexborNode]:
             if body is not None:
                 out.extend(
                     n
-                    for n in body.css("[style]")
+                    for n in css(body, "[style]")
                     if HIDDEN_STYLE.search(n.attributes.get("style") or "")
                 )
     return out
@@ -96,7 +96,7 @@ def _written_blocks(page: Page) -> list[LexborNode]:
 def hidden_link_blocks(page: Page, spam_words: list[str]) -> list[str]:
     """Excerpts of the hidden link blocks that look like hacked-in spam, outermost only."""
     own = host_key(page.url)
-    blocks = [n for n in hidden_elements(page) if n.css_first("a[href]") is not None]
+    blocks = [n for n in hidden_elements(page) if css_first(n, "a[href]") is not None]
     blocks += _written_blocks(page)
     out: list[str] = []
     reported: list[LexborNode] = []
