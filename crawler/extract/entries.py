@@ -90,9 +90,12 @@ def _candidates(page: Page, word: str, also: str = "") -> list[LexborNode]:
     in_text = first in page.text or len(page.text) >= TEXT_LIMIT  # a capped text proves nothing
     if not flagged and not in_text:
         return []
+    every = page.memo.get("a_img")
+    if every is None:
+        every = page.memo["a_img"] = css(body, "a, img")
     return [
         node
-        for node in css(body, "a, img")
+        for node in every  # type: ignore[attr-defined]
         if node.mem_id in flagged or (in_text and node.tag == "a" and first in node.text_lexbor())
     ]
 

@@ -18,6 +18,7 @@ FOOTER_SCAN = 30_000  # characters from the end of the text that hold the footer
 CODE = re.compile(r"^(?:\d{10}|bm\d{8})$", re.IGNORECASE)
 _FOOTER_CODE = re.compile(r"网站(?:标识|识别)码\s*[：:]?\s*((?:bm|BM)\d{8}|\d{10})(?!\d)")
 _ICP = re.compile(r"[\u4e00-\u9fff]ICP[备证]\s*\d+\s*号(?:\s*-\s*\d+)?", re.IGNORECASE)
+_ICP_HINT = re.compile(r"ICP[备证]", re.IGNORECASE)
 _POLICE = re.compile(r"[\u4e00-\u9fff]公网安备\s*\d+\s*号?")
 
 
@@ -36,6 +37,21 @@ def _search_tail_first(pattern: re.Pattern[str], text: str) -> re.Match[str] | N
     return pattern.search(text, tail_start) or (pattern.search(text) if tail_start else None)
 
 
+def _icp_search(text: str, start: int = 0) -> re.Match[str] | None:
+    """_ICP.search(text, start): the pattern opens with a character class, which re scans
+    position by position; its "ICP备" part is found by a literal scan, then matched."""
+    for hint in _ICP_HINT.finditer(text, start + 1):
+        m = _ICP.match(text, hint.start() - 1)
+        if m:
+            return m
+    return None
+
+
+def _icp_tail_first(text: str) -> re.Match[str] | None:
+    tail_start = max(0, len(text) - FOOTER_SCAN)
+    return _icp_search(text, tail_start) or (_icp_search(text) if tail_start else None)
+
+
 def _conac(page: Page) -> bool:
     if any("conac.cn" in s.src or "conac.cn" in s.code for s in page.scripts):
         return True
@@ -51,7 +67,7 @@ def site_identity(page: Page) -> Identity:
     m = _search_tail_first(_FOOTER_CODE, text)
     footer = m[1].lower() if m and m[1][:2].lower() == "bm" else (m[1] if m else None)
     agree = None if meta is None or footer is None else meta.lower() == footer.lower()
-    icp = _search_tail_first(_ICP, text)
+    icp = _icp_tail_first(text)
     police = _search_tail_first(_POLICE, text)
     return Identity(
         meta_code=meta,

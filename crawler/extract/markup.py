@@ -153,7 +153,10 @@ def more_text(label: str) -> bool:
 def page_href(a: LexborNode) -> str | None:
     """The href of a link that leads to another page, else None."""
     href = (a.attrs.get("href") or "").strip()
-    if not href or href.startswith("#") or href.lower().startswith(NON_PAGE_SCHEMES):
+    if not href or href[0] == "#":
+        return None
+    # every listed scheme ends with ":" within 11 characters; lower() only when one may
+    if ":" in href[:11] and href.lower().startswith(NON_PAGE_SCHEMES):
         return None
     return href
 

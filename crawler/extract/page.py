@@ -8,6 +8,7 @@ text never contains code. Comments are not elements: nothing commented out is se
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -19,6 +20,9 @@ _INVISIBLE = ("script", "style", "noscript", "template")
 # Pages of several MB (public-information catalogues) carry no more facts past this;
 # bounding the text keeps every text scan linear in a small constant.
 TEXT_LIMIT = 300_000
+# A relative path urljoin resolves by concatenation: no scheme, no leading / ? # or dot,
+# no empty segment, no ;params, no characters urlsplit removes or that need care.
+_PLAIN_RELATIVE = re.compile(r"[^/?#.:;\\\s][^:;?#\\\s]*(?:[?#][^\s]*)?$")
 
 
 _engines = threading.local()
@@ -81,9 +85,31 @@ class Page:
             url = href
         elif href.startswith("/") and not href.startswith("//") and "/." not in href:
             url = self.origin + href
+        elif (
+            _PLAIN_RELATIVE.match(href)
+            and "/." not in href
+            and "//" not in href
+            and (folder := self._folder())
+        ):
+            url = folder + href  # index_1.html, ../-free paths: what urljoin gives
         else:
             url = urljoin(self.base, href)
-        return url.split("#", 1)[0]
+        return url.split("#", 1)[0] if "#" in url else url
+
+    def _folder(self) -> str:
+        """The base URL up to its path's last slash, when joining a plain relative path to
+        it is plain concatenation (no dot or empty segments, no ;params); else ""."""
+        folder = self.memo.get("folder")
+        if folder is None:
+            head = self.base.split("#", 1)[0].split("?", 1)[0]
+            path = head[len(self.origin) :] if self.origin and head.startswith(self.origin) else ""
+            if path == "" and self.origin and head == self.origin:
+                path = "/"
+                head += "/"
+            plain = path.startswith("/") and "/." not in path and "//" not in path
+            folder = head[: head.rfind("/") + 1] if plain and ";" not in path else ""
+            self.memo["folder"] = folder
+        return folder  # type: ignore[return-value]
 
 
 def _metas(tree: LexborHTMLParser) -> tuple[dict[str, str], str | None]:
