@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import socket
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from arq import Retry
@@ -25,13 +26,14 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from crawler.config import Settings, load_settings
-from crawler.service.jobs import JobContext, run_job
+from crawler.service.jobs import HANDOVER_S, JobContext, run_job
 from crawler.service.queues import dumps, loads, queue_name, redis_settings
 from crawler.service.recording import stream_key
 from crawler.service.schedule import INSPECTION, KINDS, PROBE
 
 log = logging.getLogger(__name__)
-RESTART_DELAY_S = 2.0  # after losing Redis, a worker starts again this soon
+RESTART_DELAY_S = 2.0
+HANDOVER = timedelta(seconds=HANDOVER_S)  # after losing Redis, a worker starts again this soon
 
 
 async def _hand_over(ctx: dict, kind: str, site: dict) -> None:
@@ -57,7 +59,7 @@ async def inspect(ctx: dict, site: dict) -> None:
 def worker_kwargs(settings: Settings, kind: str, job: JobContext) -> dict[str, Any]:
     """arq Worker arguments for one queue."""
     q = settings.queue
-    timeout = q.probe_timeout if kind == PROBE else q.inspect_timeout
+    timeout = q.probe_timeout if kind == PROBE else q.inspect_timeout + HANDOVER
     concurrency = q.probe_concurrency if kind == PROBE else settings.inspect.concurrent_sites
     function = func(
         probe if kind == PROBE else inspect, name="probe" if kind == PROBE else "inspect"

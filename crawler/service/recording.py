@@ -272,9 +272,16 @@ class Recorder:
         self.max_backoff_s = max_backoff_s
         self.idle = asyncio.Event()  # set whenever a take came back empty
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Record until stop is set and the source has nothing more right now."""
+    async def run(self, stop: asyncio.Event, drain_s: float = 30.0) -> None:
+        """Record until stop is set and the source has nothing more right now, or drain_s
+        after stop (busy workers keep adding; what is left waits in the stream)."""
+        loop = asyncio.get_running_loop()
+        stopped_at: float | None = None
         while True:
+            if stop.is_set():
+                stopped_at = stopped_at or loop.time()
+                if loop.time() - stopped_at > drain_s:
+                    return
             try:
                 items = await self.source.take(BATCH, 0.2 if stop.is_set() else 0.5)
                 self.state.source_ok = True

@@ -116,7 +116,10 @@ async def run_service(
         service = Service(settings, store, queue, scheduler, recorder, source, redis)
 
         recorder_stop = asyncio.Event()
-        recording = asyncio.create_task(recorder.run(recorder_stop), name="recorder")
+        # arq: busy workers keep adding, so the drain is bounded (the rest waits in the
+        # stream); embedded: nothing adds after the pool closed, and memory is all there is.
+        drain = grace if redis is not None else float("inf")
+        recording = asyncio.create_task(recorder.run(recorder_stop, drain), name="recorder")
         tasks: list[asyncio.Task] = []
         runner: web.AppRunner | None = None
         try:

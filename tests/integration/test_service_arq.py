@@ -103,7 +103,7 @@ async def arq_settings(tmp_path: Path) -> AsyncIterator[Settings]:
         sqlite_url(tmp_path),
         redis_url=REDIS_URL,
         probe_interval=3600.0,  # these tests watch inspections
-        inspect_timeout=timedelta(seconds=5),
+        inspect_timeout=timedelta(seconds=3),
     )
     settings = settings.model_copy(
         update={"inspect": settings.inspect.model_copy(update={"concurrent_sites": 6})}
@@ -129,7 +129,7 @@ async def test_killed_worker_jobs_are_recorded_exactly_once(
                 await _wait_for(
                     lambda: _some(service.recorder.state.seen["inspection"]), 30, "first results"
                 )
-                procs[0].kill()  # SIGKILL mid-inspections: its claimed jobs expire in 15 s
+                procs[0].kill()  # SIGKILL mid-inspections: claimed jobs free after 3+5+10 s
                 procs[0].wait()
                 await _wait_for(lambda: _all_recorded(store, codes), 60, "every inspection")
                 handed = service.recorder.state.seen["inspection"]
