@@ -251,24 +251,6 @@ def nav_zones(page: Page) -> list[LexborNode]:
     return zones  # type: ignore[return-value]
 
 
-def _links_in(selector: str) -> str:
-    """A selector for the <a> elements inside the elements `selector` matches, or matched
-    by it themselves (zone.css("a") counts the zone when it is a link)."""
-    groups = selector.split(",")
-    inside = [f"{group} a" for group in groups]
-    itself = [f"a{group}" for group in groups if group.startswith("[")]
-    return ",".join(inside + itself)
-
-
-_NAV_LINKS = _links_in(NAV_SELECTOR)
-_FOOT_LINKS = _links_in(f"{CRUMB_SELECTOR},{FOOT_SELECTOR}")
-
-
-def _html_may_be_zone(page: Page) -> bool:
-    root = page.tree.root
-    return root is not None and ("class" in root.attrs or "id" in root.attrs)
-
-
 def zone_link_ids(page: Page) -> tuple[set[int], set[int]]:
     """Links in the navigation zones, and links in the breadcrumb and footer zones."""
     ids = page.memo.get("zone_link_ids")
@@ -276,18 +258,10 @@ def zone_link_ids(page: Page) -> tuple[set[int], set[int]]:
         body = page.body
         if body is None:
             ids = set(), set()
-        elif _html_may_be_zone(page):
-            # the descendant queries below would also see the <html> element as a zone
+        else:
             ids = (
                 node_ids(nav_zones(page), "a"),
                 node_ids(css(body, f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a"),
-            )
-        else:
-            # one query per zone kind for the links in (or being) such a zone, instead of
-            # one query for the zones and one per zone for its links
-            ids = (
-                {a.mem_id for a in css(body, _NAV_LINKS)},
-                {a.mem_id for a in css(body, _FOOT_LINKS)},
             )
         page.memo["zone_link_ids"] = ids
     return ids  # type: ignore[return-value]
