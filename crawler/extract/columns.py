@@ -56,6 +56,7 @@ _HOME_PATHS = re.compile(
     r"^/?(?:(?:index|default|main|home)\.(?:s?html?|jsp|php|aspx?|do))?$", re.IGNORECASE
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPLIT_NEEDED = re.compile(r"[?#\[\]\t\r\n]")  # what urlsplit treats specially
 _MORE_AFFIX = re.compile(r"^(?:查看)?更多|更多$|[>》»›\s]+$")
 _FURNITURE = re.compile(
     r"版权|ICP|备案|标识码|主办|承办|技术支持|访客|访问量|浏览器|分辨率|当前位置|现在的位置"
@@ -99,11 +100,20 @@ class ColumnPageFacts:
 # ---- the columns a site offers -----------------------------------------------------------
 
 
-def _is_homepage(url: str, site_url: str, page_url: str) -> bool:
+def _path_and_query(url: str) -> tuple[str, str]:
+    """urlsplit(url)'s path and query; sliced by hand for the plain http(s) URL."""
+    if url.startswith(("http://", "https://")) and not _SPLIT_NEEDED.search(url):
+        slash = url.find("/", url.find("//") + 2)
+        return (url[slash:] if slash >= 0 else ""), ""
     parts = urlsplit(url)
-    if parts.query:
+    return parts.path, parts.query
+
+
+def _is_homepage(url: str, site_url: str, page_url: str) -> bool:
+    path, query = _path_and_query(url)
+    if query:
         return False
-    if _HOME_PATHS.match(parts.path):
+    if _HOME_PATHS.match(path):
         return True
     bare = url.rstrip("/")
     return bare in (site_url.rstrip("/"), page_url.rstrip("/"))
@@ -262,19 +272,39 @@ def _replace_page(url: str, n: int) -> str | None:
     return None
 
 
+_LAST_WORDS = ("尾页", "末页", "最后一页", "最后页")
+_NEXT_WORDS = ("下一页", "下页", "后一页", ">", "›")
+_PAGER_WORDS = frozenset(_LAST_WORDS + _NEXT_WORDS)
+
+
+def _pager_firsts(page: Page) -> dict[str, tuple[int, str]]:
+    """For each pager word, the first link (position, URL) whose text or title it is."""
+    firsts = page.memo.get("pager")
+    if firsts is None:
+        firsts = {}
+        for i, link in enumerate(body_links(page)):
+            if link.url is None:
+                continue
+            # link.text joins the text nodes with " ": without its spaces it must equal
+            # the word (no word has a space) before the exact, ""-joined text is read
+            if link.text.replace(" ", "") in _PAGER_WORDS:
+                label = link.node.text(deep=True, strip=True)
+                if label in _PAGER_WORDS:
+                    firsts.setdefault(label, (i, link.url))
+            title = link.node.attrs.get("title") or ""
+            if title in _PAGER_WORDS:
+                firsts.setdefault(title, (i, link.url))
+        page.memo["pager"] = firsts
+    return firsts  # type: ignore[return-value]
+
+
 def _pager_link(page: Page, words: tuple[str, ...]) -> str | None:
-    body = page.body
-    if body is None or not any(w in page.text for w in words):
+    """The first link whose text or title is one of the words."""
+    if page.body is None or not any(w in page.text for w in words):
         return None  # the text has no such link: skip walking every link
-    for link in body_links(page):
-        if link.url is None:
-            continue
-        # link.text joins the text nodes with " ": without its spaces it must equal the
-        # word (no word has a space) before the exact, ""-joined text is read
-        named = link.text.replace(" ", "") in words and link.node.text(deep=True, strip=True)
-        if named in words or (link.node.attrs.get("title") or "") in words:
-            return link.url
-    return None
+    firsts = _pager_firsts(page)
+    found = [firsts[w] for w in words if w in firsts]
+    return min(found)[1] if found else None
 
 
 def _page_number(url: str) -> int | None:
@@ -315,7 +345,7 @@ def pagination(page: Page) -> tuple[int | None, list[str]]:
         if m:
             count = int(m[1])
             break
-    last = _pager_link(page, ("尾页", "末页", "最后一页", "最后页"))
+    last = _pager_link(page, _LAST_WORDS)
     if count is None and last:
         count = _page_number(last)
     if count is None:
@@ -333,7 +363,7 @@ def pagination(page: Page) -> tuple[int | None, list[str]]:
         for k in range(cur + 1, min(count, cur + 1 + NEXT_PAGES)):
             pages.append(page.absolute(f"{name}_{k}.{ext}"))
         return count, pages
-    following = _pager_link(page, ("下一页", "下页", "后一页", ">", "›"))
+    following = _pager_link(page, _NEXT_WORDS)
     if following:
         pages.append(following)
         number = _page_number(following)

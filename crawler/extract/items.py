@@ -72,17 +72,23 @@ class FoundItem:
 
 def article_like(url: str) -> bool:
     """Whether a URL names an article rather than a column index or a static file."""
-    url = url.split("#", 1)[0]
-    path, _, query = url.partition("?")
-    if query and _ARTICLE_QUERY.search(query):
-        return True
+    if "#" in url:
+        url = url.split("#", 1)[0]
+    if "?" in url:
+        path, _, query = url.partition("?")
+        if query and _ARTICLE_QUERY.search(query):
+            return True
+    else:
+        path = url
     scheme_end = path.find("//")
     slash = path.find("/", scheme_end + 2) if scheme_end >= 0 else 0
-    path = path[slash:] if slash >= 0 else "/"
-    if path.endswith("/") or _FILE_EXT.search(path):
+    if slash < 0 or path.endswith("/"):
+        return False  # a site's root or a folder
+    name = path[path.rfind("/") + 1 :]  # the last segment
+    if _FILE_EXT.search(name):
         return False
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return not _COLUMN_STEM.match(stem)
+    dot = name.rfind(".")
+    return not _COLUMN_STEM.match(name[:dot] if dot >= 0 else name)
 
 
 def _row(a: LexborNode) -> LexborNode | None:
