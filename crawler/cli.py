@@ -331,7 +331,9 @@ def _read_sites_file(settings: Settings, path: Path):  # type: ignore[no-untyped
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the registry, the store and the results go.",
 )
-@click.option("--keep-serving", is_flag=True, help="Leave the farm running afterwards.")
+@click.option(
+    "--keep-serving", is_flag=True, help="Leave the farm and the service running afterwards."
+)
 @pass_ctx
 def demo(obj: _Context, count: int, out_dir: Path, keep_serving: bool) -> None:
     """Serve a local farm of simulated sites, register and inspect them, show the findings."""

@@ -7,7 +7,6 @@ does, and what was found is set beside what the farm was built to contain.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from rich.console import Console
@@ -92,8 +91,6 @@ async def run_demo(
             f"Try: govcrawl --config /dev/null sites list  with "
             f"GOVCRAWL_STORE__URL={settings.store.url}"
         )
-        if keep_serving:
-            console.print(
-                f"the farm keeps serving (first site {farm.sites[0].url}); Ctrl-C stops it"
-            )
-            await asyncio.Event().wait()
+        from crawler.demo_service import service_tour
+
+        await service_tour(settings, farm, out_dir, console, keep_serving=keep_serving)
