@@ -67,3 +67,35 @@ def unreachable_problem(avail: Any) -> dict[str, Any] | None:
         f"（{avail.failed_share:.1%}），日均 {avail.probes_per_day:g} 次",
         "evidence": "",
     }
+
+
+def with_weekly_availability(result: dict[str, Any], avail: Any | None) -> dict[str, Any]:
+    """A stored site result as the running service reads it: with a week of probes
+    behind it, site_unreachable is the weekly share rule, not the inspection's three
+    attempts (that answer stays in reachable/error as the spot-check result). With
+    too few probes the inspection's own finding stands. Adds an ``availability`` summary.
+    """
+    if avail is None:
+        return result
+    out = dict(result)
+    out["availability"] = {
+        "window_days": avail.window_days,
+        "probes": avail.probes,
+        "failed": avail.failed,
+        "failed_share": avail.failed_share,
+        "probes_per_day": avail.probes_per_day,
+        "census": avail.census,
+        "up": avail.up,
+        "outage_open_seconds": avail.outage_open_seconds,
+    }
+    if avail.census == "insufficient_data":
+        return out
+    problems = [p for p in out.get("problems", []) if p.get("kind") != "site_unreachable"]
+    weekly = unreachable_problem(avail)
+    if weekly is not None:
+        problems.insert(0, weekly)
+    out["problems"] = problems
+    if out.get("verdict") != "not_checked" or weekly is not None:
+        vetoed = any(p.get("veto") for p in problems)
+        out["verdict"] = "unqualified" if vetoed else "qualified"
+    return out

@@ -83,6 +83,19 @@ class LinkCheck(_Model):
     capped_patterns: list[str] = Field(default_factory=list)  # URL shapes cut as traps
 
 
+class AvailabilitySummary(_Model):
+    """The service's week of probes behind site_unreachable (absent from one-shot checks)."""
+
+    window_days: int
+    probes: int
+    failed: int
+    failed_share: float | None
+    probes_per_day: float
+    census: Literal["veto", "warning", "ok", "insufficient_data"]
+    up: bool | None
+    outage_open_seconds: float
+
+
 class Entries(_Model):
     zhaocuo: bool = False  # 我为政府网站找错
     exposure: bool = False  # 云南省政府网站问题曝光台
@@ -114,6 +127,7 @@ class SiteResult(_Model):
     links_checked: int = 0
     broken_links: list[BrokenLink] = Field(default_factory=list)
     link_check: LinkCheck | None = None  # None when links were not checked
+    availability: AvailabilitySummary | None = None  # the service's weekly probe share
     entries: Entries = Field(default_factory=Entries)
     site_id_code_on_page: str | None = None
     problems: list[Problem] = Field(default_factory=list)

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 from aiohttp import web
 from sqlalchemy import func, select
 
+from crawler.availability import availability_for
+from crawler.census_availability import census_rule, with_weekly_availability
 from crawler.registry import load_sites
 from crawler.result import ProblemKind
 from crawler.site import Site, SiteStatus
@@ -230,7 +232,11 @@ async def site_detail(request: web.Request) -> web.Response:
             "verdict": "not_checked",
             "problems": [],
         }
-    return _json(payload)
+    settings = request.app[SETTINGS]
+    weekly = await availability_for(
+        request.app[STORE], [site.code], datetime.now(UTC), rule=census_rule(settings)
+    )
+    return _json(with_weekly_availability(payload, weekly.get(site.code)))
 
 
 async def site_history(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from crawler.census_availability import (
     census_rule,
     census_status,
     unreachable_problem,
+    with_weekly_availability,
 )
 
 RULE = CensusRule(window_days=7, min_probes_per_day=20, veto_failed_share=0.05)
@@ -51,3 +52,42 @@ def test_unreachable_problem() -> None:
     problem = unreachable_problem(avail)
     assert problem is not None and problem["veto"] and problem["label"] == "站点无法访问"
     assert "5.0%" in problem["detail"]
+
+
+def _avail(census: str, failed: int, probes: int = 140) -> Availability:
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    return Availability(
+        code="5301000043", probes=probes, failed=failed, probes_per_day=probes / 7,
+        failed_share=failed / probes, census=census, up=True, last_probe_at=now,  # type: ignore[arg-type]
+        latency_ms=80.0, outage_started_at=None, outage_open_seconds=0, window_days=7,
+    )  # fmt: skip
+
+
+SPOT_CHECK_DOWN = {
+    "code": "5301000043",
+    "verdict": "unqualified",
+    "reachable": False,
+    "problems": [{"kind": "site_unreachable", "veto": True, "label": "站点无法访问"}],
+}
+
+
+def test_a_week_of_probes_overrides_the_spot_check() -> None:
+    # Down at the moment of the inspection, but 1 of 140 probes failed this week.
+    merged = with_weekly_availability(SPOT_CHECK_DOWN, _avail("ok", 1))
+    assert merged["problems"] == [] and merged["verdict"] == "qualified"
+    assert merged["reachable"] is False  # the spot-check answer is kept as such
+    assert merged["availability"]["census"] == "ok"
+
+
+def test_the_weekly_veto_makes_an_open_homepage_unqualified() -> None:
+    fine = {"code": "5301000043", "verdict": "qualified", "problems": []}
+    merged = with_weekly_availability(fine, _avail("veto", 7))
+    assert [p["kind"] for p in merged["problems"]] == ["site_unreachable"]
+    assert merged["problems"][0]["veto"] and merged["verdict"] == "unqualified"
+
+
+def test_too_few_probes_leave_the_spot_check_standing() -> None:
+    merged = with_weekly_availability(SPOT_CHECK_DOWN, _avail("insufficient_data", 0, 30))
+    assert merged["problems"] == SPOT_CHECK_DOWN["problems"]
+    assert merged["verdict"] == "unqualified"
+    assert merged["availability"]["census"] == "insufficient_data"
