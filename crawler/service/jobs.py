@@ -26,6 +26,7 @@ from crawler.result import SiteResult
 from crawler.rules import Rules, load_rules
 from crawler.service.schedule import INSPECTION, PROBE
 from crawler.site import Site, SiteStatus
+from crawler.uplink import UplinkWatch
 
 log = logging.getLogger(__name__)
 # The arq job timeout is the work's bound plus this, so an inspection cut at its bound still
@@ -55,6 +56,10 @@ class JobContext:
     probe_fetcher: Fetcher
     inspect_fetcher: Fetcher
     running: dict[str, int] = field(default_factory=lambda: {PROBE: 0, INSPECTION: 0})
+    # Link statuses shared by this process's inspections (www.gov.cn is checked once,
+    # not once per site), forgotten after a few hours; bounded in memory.
+    links: LinkCache = field(default_factory=lambda: LinkCache(max_entries=50_000, ttl=6 * 3600))
+    uplink: UplinkWatch | None = None
 
     @classmethod
     async def open(cls, settings: Settings) -> JobContext:
@@ -63,7 +68,9 @@ class JobContext:
         inspect = Fetcher(settings.fetch)
         await probe.__aenter__()
         await inspect.__aenter__()
-        return cls(settings, rules, probe, inspect)
+        return cls(
+            settings, rules, probe, inspect, uplink=UplinkWatch(settings.probe.reference_urls)
+        )
 
     async def close(self) -> None:
         await self.probe_fetcher.close()
@@ -124,6 +131,15 @@ async def _probe(ctx: JobContext, job_id: str, site: Site) -> dict:
     }
 
 
+async def _links(ctx: JobContext) -> LinkCache | None:
+    """The process's link cache, told whether this server reaches the Internet now."""
+    if not ctx.settings.inspect.check_links:
+        return None
+    if ctx.uplink is not None:
+        ctx.links.uplink = await ctx.uplink.up(ctx.inspect_fetcher)
+    return ctx.links
+
+
 async def _inspect(ctx: JobContext, job_id: str, site: Site) -> dict:
     settings = ctx.settings
     now = datetime.now(settings.tz)
@@ -137,7 +153,7 @@ async def _inspect(ctx: JobContext, job_id: str, site: Site) -> dict:
                 now=now,
                 today=now.date(),
                 options=options_from(settings),
-                link_cache=LinkCache(max_entries=20_000),  # per job: bounded memory
+                link_cache=await _links(ctx),
             )
         result, evidence = inspection.result, inspection.evidence
     except TimeoutError:
