@@ -76,7 +76,8 @@ def _region_names() -> dict[str, str]:
 
 
 def region_order() -> list[str]:
-    """The regions in the order the notices' tables list them: prefectures, then 省直部门."""
+    """The regions in division-code order: prefectures, then 省直部门. (The notices' own
+    order is rules/reports.yaml ``region_order``.)"""
     data = divisions()
     return [p.short for p in data.prefectures] + [data.departments_region]
 

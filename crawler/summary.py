@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from rich.table import Table
 
-from crawler.divisions import region_order
+from crawler.reports.layout import load_layout
 from crawler.result import SiteResult
 
 
@@ -35,7 +35,8 @@ def region_table(results: Iterable[SiteResult]) -> Table:
     counts: dict[str, Counter[str]] = {}
     for result in results:
         counts.setdefault(result.region, Counter())[result.verdict] += 1
-    order = {name: i for i, name in enumerate(region_order())}
+    # The notices' order (rules/reports.yaml), as the quarterly lists use it.
+    order = {name: i for i, name in enumerate(load_layout().region_order)}
     table = Table(title="按州、市/部门 by region")
     for col in (
         "州、市/部门",
