@@ -71,21 +71,38 @@ def _names(node_text: str, attrs: dict[str, str | None]) -> str:
     return " ".join((node_text, attrs.get("alt") or "", attrs.get("title") or ""))
 
 
-def _candidates(page: Page, word: str, also: str = "") -> list[LexborNode]:
-    """The a and img elements, in document order, that may name `word` (or match the
-    `also` selector): every one that does, fewer to check one by one than all of them.
+def _named_selector(word: str) -> str:
+    return ", ".join(
+        f'{tag}[{attr}*="{word}"]' for tag in ("a", "img") for attr in ("alt", "title")
+    )
+
+
+# a and img elements whose alt or title names an entry, and links to the national page:
+# one query per page for both entries (each candidate is then checked exactly)
+_FLAGGED = ", ".join(
+    (
+        _named_selector(ZHAOCUO_TEXT),
+        _named_selector(EXPOSURE_TEXT),
+        'a[href*="/exposure/jiucuo.html" i]',
+    )
+)
+
+
+def _candidates(page: Page, word: str) -> list[LexborNode]:
+    """The a and img elements, in document order, that may name `word` or link to the
+    national 找错 page: every one that does, fewer to check one by one than all of them.
 
     An element's stripped text holds the word only if one of its text nodes holds the
     word's first character, which then shows in the page text and in the element's raw
-    textContent (text_lexbor, a cheap native read); alt and title are matched natively.
+    textContent (text_lexbor, a cheap native read); alt, title and href are matched by
+    one native query.
     """
     body = page.body
     if body is None:
         return []
-    selector = ", ".join(
-        f'{tag}[{attr}*="{word}"]' for tag in ("a", "img") for attr in ("alt", "title")
-    )
-    flagged = {n.mem_id for n in css(body, f"{selector}, {also}" if also else selector)}
+    flagged = page.memo.get("entry_flagged")
+    if flagged is None:
+        flagged = page.memo["entry_flagged"] = {n.mem_id for n in css(body, _FLAGGED)}
     first = word[0]
     in_text = first in page.text or len(page.text) >= TEXT_LIMIT  # a capped text proves nothing
     if not flagged and not in_text:
@@ -101,7 +118,7 @@ def _candidates(page: Page, word: str, also: str = "") -> list[LexborNode]:
 
 
 def _link_entry(page: Page) -> tuple[str | None, str | None]:
-    for node in _candidates(page, ZHAOCUO_TEXT, 'a[href*="/exposure/jiucuo.html" i]'):
+    for node in _candidates(page, ZHAOCUO_TEXT):
         attrs = node.attributes
         href = attrs.get("href") or ""
         text = node.text(deep=True, strip=True) if node.tag == "a" else ""

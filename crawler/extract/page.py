@@ -22,6 +22,7 @@ _INVISIBLE = ("script", "style", "noscript", "template")
 TEXT_LIMIT = 300_000
 # A relative path urljoin resolves by concatenation: no scheme, no leading / ? # or dot,
 # no empty segment, no ;params, no characters urlsplit removes or that need care.
+_SPLIT_NEEDED = re.compile(r"[?#\[\]\t\r\n]")  # what urlsplit treats specially
 _PLAIN_RELATIVE = re.compile(r"[^/?#.:;\\\s][^:;?#\\\s]*(?:[?#][^\s]*)?$")
 
 
@@ -130,6 +131,17 @@ def _metas(tree: LexborHTMLParser) -> tuple[dict[str, str], str | None]:
     return metas, refresh
 
 
+def _origin(base: str) -> str:
+    """scheme://netloc of the base, "" without either; sliced by hand for a plain URL."""
+    if base.startswith(("http://", "https://")) and not _SPLIT_NEEDED.search(base):
+        slash = base.find("/", base.find("//") + 2)
+        origin = base[:slash] if slash >= 0 else base
+        if len(origin) > base.find("//") + 2:  # a netloc
+            return origin
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def parse_page(html: str, url: str) -> Page:
     """Parse once; everything an extractor needs is on the result."""
     tree = LexborHTMLParser(html)
@@ -139,8 +151,7 @@ def parse_page(html: str, url: str) -> Page:
     title = titles[0].text(strip=True) if titles else ""
     base_node = next((n for n in tree.tags("base") if "href" in n.attrs), None)
     base = urljoin(url, (base_node.attrs.get("href") or "").strip()) if base_node else url
-    parts = urlsplit(base)
-    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    origin = _origin(base)
     scripts = []
     for node in tree.tags("script"):
         attrs = dict(node.attributes)
