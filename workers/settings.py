@@ -120,7 +120,7 @@ async def _run_queue(settings: Settings, kind: str, job: JobContext, stop: async
         halt = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({main, halt}, return_when=asyncio.FIRST_COMPLETED)
-            if main.done() and main.exception() is not None:
+            if main.done() and not main.cancelled() and main.exception() is not None:
                 log.warning("%s worker stopped: %s; starting again", kind, main.exception())
         finally:
             halt.cancel()
@@ -128,7 +128,9 @@ async def _run_queue(settings: Settings, kind: str, job: JobContext, stop: async
                 worker.handle_sig_wait_for_completion(signal.SIGTERM)
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await main
-            with contextlib.suppress(Exception):
+            # close() cancels the jobs still running (arq hands them back) and may raise
+            # their CancelledError or Redis errors: neither may end this loop.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await worker.close()
         if not stop.is_set():
             with contextlib.suppress(TimeoutError):
