@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from aiohttp import web
 from sqlalchemy import func, select
 
-from crawler.availability import availability_for
+from crawler.availability import availability_for, monitor_status
 from crawler.census_availability import census_rule, with_weekly_availability
 from crawler.registry import load_sites
 from crawler.result import ProblemKind
@@ -171,8 +171,14 @@ async def readyz(request: web.Request) -> web.Response:
     service = request.app.get(SERVICE)
     if service is not None:
         checks.update(await service.readiness())
+    # Cut off from the Internet, the monitor cannot tell a down site from its own uplink.
+    monitor = monitor_status()
+    checks["monitor_online"] = not monitor.offline
     ready = all(checks.values())
-    return _json({"ready": ready, "checks": checks}, 200 if ready else 503)
+    body: dict[str, Any] = {"ready": ready, "checks": checks}
+    if monitor.offline:
+        body["monitor_offline_since"] = monitor.since.isoformat() if monitor.since else None
+    return _json(body, 200 if ready else 503)
 
 
 async def list_sites(request: web.Request) -> web.Response:

@@ -65,3 +65,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def store(store_url: str) -> AsyncIterator[Store]:
     async with open_store(store_url) as opened:
         yield opened
+
+
+@pytest.fixture(autouse=True)
+def _monitor_online() -> None:
+    """The monitor's connectivity is process state: each test starts with it online."""
+    from crawler import availability
+
+    availability.MONITOR = availability.MonitorStatus()
+    availability._reference_cache.clear()

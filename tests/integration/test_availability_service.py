@@ -257,14 +257,18 @@ async def test_monitor_cut_off_opens_no_windows(
                 await set_mode(farm, site.code, "refuse")
             await asyncio.sleep(REPORT_AFTER + 2 * INTERVAL)
             offline = availability.monitor_status().offline
-            async with aiohttp.ClientSession() as http, http.get(f"{service.url}/api/monitor") as r:
-                said = await r.json()
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{service.url}/api/monitor") as r:
+                    said = await r.json()
+                async with http.get(f"{service.url}/readyz") as r:
+                    ready = r.status, await r.json()
             for site in sites:
                 await set_mode(farm, site.code, "normal")
             await asyncio.sleep(2 * INTERVAL)
         windows = await outage_windows(store)
         avail = await availability_for(store, [s.code for s in sites], datetime.now(UTC))
     assert offline and said["offline"] is True
+    assert ready[0] == 503 and ready[1]["checks"]["monitor_online"] is False
     assert windows == []
     assert inbox.events() == []
     # probes went on and are kept, but the cut-off ones do not count against the sites

@@ -98,7 +98,10 @@ async def test_health_ready_and_metrics(api: tuple[str, list[Site]]) -> None:
     base, _ = api
     assert await _get(f"{base}/healthz") == (200, {"status": "alive"})
     status, body = await _get(f"{base}/readyz")
-    assert status == 200 and body == {"ready": True, "checks": {"store": True}}
+    assert status == 200 and body == {
+        "ready": True,
+        "checks": {"store": True, "monitor_online": True},
+    }
     status, text = await _get(f"{base}/metrics")
     assert status == 200 and isinstance(text, str)
 
