@@ -94,7 +94,7 @@ def env_for(args: argparse.Namespace, db: Path, redis_url: str, http_port: int) 
             "GOVCRAWL_PROBE__INTERVAL": "1m",
             "GOVCRAWL_PROBE__REFERENCE_URLS": "[]",
             "GOVCRAWL_INSPECT__INTERVAL": args.inspect_interval,
-            "GOVCRAWL_INSPECT__CONCURRENT_SITES": str(args.jobs),
+            "GOVCRAWL_QUEUE__INSPECT_CONCURRENCY": str(args.jobs),
             "GOVCRAWL_INSPECT__MAX_PAGES": "20",
             "GOVCRAWL_INSPECT__MAX_LINKS": "200",
             "GOVCRAWL_INSPECT__ATTEMPTS": "1",

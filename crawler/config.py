@@ -107,6 +107,9 @@ class QueueConfig(_Section):
         timedelta(minutes=10), description="an inspection job's bound; longer ones are cut short"
     )
     probe_concurrency: int = Field(100, ge=1, le=10000, description="probes run at once")
+    inspect_concurrency: int = Field(
+        30, ge=1, le=5000, description="inspections a service or worker runs at once (~1.5 MB each)"
+    )
     health_check_interval: PositiveDuration = Field(
         timedelta(seconds=30), description="how often a worker reports itself alive in Redis"
     )
@@ -176,7 +179,9 @@ class InspectConfig(_Section):
     count_restricted_links: bool = Field(
         False, description="count 401/403/429 answers as broken links"
     )
-    concurrent_sites: int = Field(100, ge=1, le=5000, description="sites inspected at once")
+    concurrent_sites: int = Field(
+        100, ge=1, le=5000, description="sites `govcrawl check` inspects at once"
+    )
     attempts: int = Field(3, ge=1, le=10, description="homepage tries before 'unreachable'")
     retry_delay: Duration = Field(timedelta(seconds=3), description="pause between those tries")
 

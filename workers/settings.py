@@ -60,7 +60,7 @@ def worker_kwargs(settings: Settings, kind: str, job: JobContext) -> dict[str, A
     """arq Worker arguments for one queue."""
     q = settings.queue
     timeout = q.probe_timeout if kind == PROBE else q.inspect_timeout + HANDOVER
-    concurrency = q.probe_concurrency if kind == PROBE else settings.inspect.concurrent_sites
+    concurrency = q.probe_concurrency if kind == PROBE else settings.queue.inspect_concurrency
     function = func(
         probe if kind == PROBE else inspect, name="probe" if kind == PROBE else "inspect"
     )

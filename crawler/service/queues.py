@@ -66,7 +66,7 @@ class EmbeddedQueue:
         self.closing = False
         size = {
             PROBE: settings.queue.probe_concurrency,
-            INSPECTION: settings.inspect.concurrent_sites,
+            INSPECTION: settings.queue.inspect_concurrency,
         }
         self._workers = [
             asyncio.create_task(self._work(kind), name=f"{kind}-worker-{i}")

@@ -106,7 +106,7 @@ async def arq_settings(tmp_path: Path) -> AsyncIterator[Settings]:
         inspect_timeout=timedelta(seconds=3),
     )
     settings = settings.model_copy(
-        update={"inspect": settings.inspect.model_copy(update={"concurrent_sites": 6})}
+        update={"queue": settings.queue.model_copy(update={"inspect_concurrency": 6})}
     )
     yield settings
     await _cleanup(REDIS_URL, settings.queue.prefix)
