@@ -76,6 +76,18 @@ async def _homepage(
     return fetched, tries
 
 
+def site_result(site: Site, checked_at: datetime) -> SiteResult:
+    """A site's result before anything is found: the registry's fields, not checked."""
+    return SiteResult(
+        code=site.code,
+        name=site.name,
+        region=site.region,
+        url=site.url,
+        status=site.status,
+        checked_at=checked_at,
+    )
+
+
 async def inspect_site(
     site: Site,
     fetcher: Fetcher,
@@ -91,14 +103,7 @@ async def inspect_site(
     link_cache: the run's shared link statuses; without one, links are not checked.
     """
     options = options or InspectOptions()
-    base = SiteResult(
-        code=site.code,
-        name=site.name,
-        region=site.region,
-        url=site.url,
-        status=site.status,
-        checked_at=now,
-    )
+    base = site_result(site, now)
     if site.status is SiteStatus.TEMPORARILY_CLOSED:
         return Inspection(base)  # being rebuilt: not checked meanwhile
 

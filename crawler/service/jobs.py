@@ -19,7 +19,7 @@ from typing import Any
 from crawler.check import options_from
 from crawler.config import Settings
 from crawler.fetch import Fetcher
-from crawler.inspect import inspect_site
+from crawler.inspect import inspect_site, site_result
 from crawler.linkcheck import LinkCache
 from crawler.recorder import EvidencePage, Recorded
 from crawler.result import SiteResult
@@ -159,15 +159,8 @@ async def _inspect(ctx: JobContext, job_id: str, site: Site) -> dict:
     except TimeoutError:
         # Recorded as not checked, so the slot counts as done and the site is tried again
         # at its next slot rather than retried in a loop.
-        result = SiteResult(
-            code=site.code,
-            name=site.name,
-            region=site.region,
-            url=site.url,
-            status=site.status,
-            checked_at=now,
-            error=f"timeout: inspection took longer than {bound:.0f} s",
-        )
+        result = site_result(site, now)
+        result.error = f"timeout: inspection took longer than {bound:.0f} s"
         evidence = []
     return {
         "job_id": job_id,

@@ -29,6 +29,7 @@ from crawler.availability import (
     unreachable_problem,
 )
 from crawler.config import parse_duration
+from crawler.web.api import BadParameter, require_token
 from crawler.web.keys import SETTINGS, STORE
 
 
@@ -46,19 +47,6 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _bad(name: str, message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(
-        text=json.dumps({"error": f"{name}: {message}", "parameter": name}, ensure_ascii=False),
-        content_type="application/json",
-    )
-
-
-def _require_token(request: web.Request) -> None:
-    from crawler.web.api import require_token
-
-    require_token(request)
-
-
 def _when(raw: str | None, name: str, request: web.Request) -> datetime | None:
     if raw is None or raw == "":
         return None
@@ -67,7 +55,7 @@ def _when(raw: str | None, name: str, request: web.Request) -> datetime | None:
     try:
         return parse_when(str(raw), request.app[SETTINGS].tz)
     except ValueError as exc:
-        raise _bad(name, str(exc)) from None
+        raise BadParameter(name, str(exc)) from None
 
 
 async def get_outages(request: web.Request) -> web.Response:
@@ -75,7 +63,7 @@ async def get_outages(request: web.Request) -> web.Response:
     try:
         min_duration = parse_duration(over) if over else None
     except ValueError as exc:
-        raise _bad("over", str(exc)) from None
+        raise BadParameter("over", str(exc)) from None
     windows = await outage_windows(
         request.app[STORE],
         open_only=request.query.get("open", "") in ("1", "true", "yes"),
@@ -113,17 +101,17 @@ async def get_maintenance(request: web.Request) -> web.Response:
 
 
 async def post_maintenance(request: web.Request) -> web.Response:
-    _require_token(request)
+    require_token(request)
     try:
         body = await request.json()
     except ValueError:
-        raise _bad("body", "not JSON") from None
+        raise BadParameter("body", "not JSON") from None
     if not isinstance(body, dict):
-        raise _bad("body", "expected a JSON object")
+        raise BadParameter("body", "expected a JSON object")
     starts = _when(body.get("from") or "now", "from", request)
     ends = _when(body.get("until"), "until", request)
     if ends is None:
-        raise _bad("until", "required")
+        raise BadParameter("until", "required")
     try:
         item = await add_maintenance(
             request.app[STORE],
@@ -134,16 +122,16 @@ async def post_maintenance(request: web.Request) -> web.Response:
             reason=str(body.get("reason") or ""),
         )
     except ValueError as exc:
-        raise _bad("body", str(exc)) from None
+        raise BadParameter("body", str(exc)) from None
     return _json(item.model_dump(mode="json"), 201)
 
 
 async def delete_maintenance(request: web.Request) -> web.Response:
-    _require_token(request)
+    require_token(request)
     try:
         maintenance_id = int(request.match_info["id"])
     except ValueError:
-        raise _bad("id", "not a number") from None
+        raise BadParameter("id", "not a number") from None
     if not await remove_maintenance(request.app[STORE], maintenance_id):
         return _json({"error": f"no maintenance window {maintenance_id}"}, 404)
     return _json({"removed": maintenance_id})
