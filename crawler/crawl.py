@@ -21,11 +21,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter
 
 from crawler.extract.links import Link, LinkKind, canonical_url, page_links, refresh_target
 from crawler.extract.links import url_pattern as _url_pattern
@@ -34,6 +36,7 @@ from crawler.fetch import Fetcher, FetchResult
 from crawler.linkcheck import (
     LinkCache,
     LinkStatus,
+    NotFoundPage,
     Soft404,
     check_link,
     classify,
@@ -47,6 +50,9 @@ MAX_URL_LENGTH = 400  # longer internal URLs are checked but not crawled (query 
 _THREAD_PARSE_CHARS = 256 * 1024  # parse bigger pages off the event loop
 _PAGE_FETCHES = 4  # pages of one site fetched at once (the fetcher's per-host cap rules)
 _CHECKS = 8  # link checks of one site in flight (many go to other hosts)
+# Pages fetched ahead of the one being read: the fetcher's per-host cap and _PAGE_FETCHES
+# bound the real concurrency; pages are still read in order, so the crawl is repeatable.
+_WINDOW = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,7 @@ class LinkReport:
     truncated_links: bool = False  # a link was left unchecked for max_links
     not_checked: int = 0  # links to addresses the fetcher refuses (private, loopback)
     capped_patterns: list[str] = field(default_factory=list)  # URL shapes cut (traps)
+    truncated_time: bool = False  # the crawl was stopped at its time bound
     elapsed_ms: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,7 +120,47 @@ def _parseable(result: FetchResult) -> bool:
     return bool(result.text) and "html" in result.headers.get("content-type", "text/html")
 
 
-class _SiteCrawl:
+@dataclass(slots=True)
+class CrawlState:
+    """A paused crawl, as plain data (JSON through pydantic): what a later job resumes.
+
+    Page URLs in ``links`` are indexes into ``pages_seen``, so a navigation link found on
+    every crawled page costs a few numbers, not a few hundred URLs.
+    """
+
+    site_url: str
+    host: str
+    port: int | None
+    home_urls: list[str]
+    not_found: NotFoundPage | None
+    max_depth: int
+    max_pages: int
+    max_links: int
+    per_pattern: int
+    pages_seen: list[str]
+    links: list[tuple[str, str, LinkKind, list[int]]]  # url, text, kind, found_on
+    page_status: dict[str, LinkStatus]
+    checked: dict[str, LinkStatus]
+    to_check: list[tuple[str, LinkKind]]
+    scheduled: list[str]
+    parsed: list[str]
+    patterns: dict[str, int]
+    capped: list[str]
+    pages: int
+    truncated_pages: bool
+    truncated_links: bool
+    frontier: list[tuple[str, int]]
+    elapsed_s: float
+
+
+CRAWL_STATE = TypeAdapter(CrawlState)
+
+
+class SiteCrawl:
+    """One site's crawl, resumable: ``start`` reads the homepage and the seed pages,
+    ``advance`` goes on until done or a deadline, ``state``/``restore`` carry a paused
+    crawl to another job (another process), ``report`` sums it up."""
+
     def __init__(
         self,
         site_url: str,
@@ -139,7 +186,9 @@ class _SiteCrawl:
         self.soft_local = Soft404(phrases)
         self.links: dict[str, _Entry] = {}
         self.page_status: dict[str, LinkStatus] = {}  # crawled pages, by requested URL
-        self.checks: dict[str, asyncio.Task[LinkStatus]] = {}
+        self.checked: dict[str, LinkStatus] = {}  # link checks finished
+        self.checks: dict[str, asyncio.Task[LinkStatus]] = {}  # link checks running
+        self.check_kinds: dict[str, LinkKind] = {}
         self.scheduled: set[str] = set()
         self.parsed: set[str] = set()
         self.patterns: Counter[str] = Counter()
@@ -148,7 +197,12 @@ class _SiteCrawl:
         self.pages = 0
         self.truncated_pages = False
         self.truncated_links = False
-        self.next_level: list[tuple[str, FetchResult | None]] = []
+        self.truncated_time = False
+        # Pages to read, in breadth-first order, with their depth; seed pages in hand.
+        self.frontier: deque[tuple[str, int]] = deque()
+        self.in_hand: dict[str, FetchResult] = {}
+        self.elapsed_s = 0.0  # time spent in earlier jobs
+        self._progress = 0
         self.fetch_slots = asyncio.Semaphore(_PAGE_FETCHES)
         self.check_slots = asyncio.Semaphore(_CHECKS)
 
@@ -158,7 +212,11 @@ class _SiteCrawl:
         async with self.fetch_slots:
             return await self.fetcher.get(url, site_host=self.host)
 
-    async def run(self, seeds: list[tuple[str, FetchResult]], learn: bool) -> None:
+    async def start(self, seeds: list[tuple[str, FetchResult]], learn: bool) -> None:
+        """Read the homepage (fetched unless it is the first seed) and learn the site's
+        not-found page; the seed pages (column pages) come next, at depth 1, before the
+        pages the homepage links to."""
+        started = time.monotonic()
         home_url, home = seeds[0] if seeds else (self.site_url, None)
         self.home_urls.add(home_url)
         home, not_found = await asyncio.gather(
@@ -173,18 +231,77 @@ class _SiteCrawl:
         later = [(url, got) for url, got in seeds[1:] if url not in self.scheduled]
         self.scheduled.update(url for url, _ in later)
         self.pages = 1 + len(later)
-        level: list[tuple[str, FetchResult | None]] = [(home_url, home)]
-        depth = 0
-        while level:
-            fetched = await asyncio.gather(
-                *(self._fetch(url) if got is None else _done(got) for url, got in level)
-            )
-            self.next_level = []
-            for (url, _), got in zip(level, fetched, strict=True):
-                await self._take_page(url, got, depth)
-            # Seed column pages are depth 1 whether or not the homepage links to them.
-            level = (later if depth == 0 else []) + self.next_level
-            depth += 1
+        self.frontier.append((home_url, 0))
+        self.in_hand[home_url] = home
+        for url, got in later:
+            self.frontier.append((url, 1))
+            self.in_hand[url] = got
+        self.elapsed_s += time.monotonic() - started
+
+    async def advance(self, deadline: float | None = None) -> bool:
+        """Crawl and check until done (True) or until the monotonic ``deadline`` (False:
+        paused; fetches and checks in flight are cancelled and kept to do again)."""
+        started = time.monotonic()
+        self._progress = 0  # pages read and checks finished by this call
+        for url, kind in list(self.check_kinds.items()):
+            self._start_check(url, kind)  # what a pause cancelled (no-op for the rest)
+        try:
+            done = await self._pages(deadline) and await self._checks(deadline)
+            if not done:
+                self.cancel_checks()
+            return done
+        finally:
+            self.elapsed_s += time.monotonic() - started
+
+    async def _pages(self, deadline: float | None) -> bool:
+        window: deque[tuple[str, int, asyncio.Future[FetchResult]]] = deque()
+        try:
+            while self.frontier or window:
+                while self.frontier and len(window) < _WINDOW:
+                    url, depth = self.frontier.popleft()
+                    got = self.in_hand.get(url)
+                    fetch = _done(got) if got is not None else self._fetch(url)
+                    window.append((url, depth, asyncio.ensure_future(fetch)))
+                url, depth, fetch = window[0]
+                # Each job reads at least one page, so a chain of jobs always ends.
+                if not await _within(fetch, deadline if self._progress else None):
+                    return False
+                self._progress += 1
+                window.popleft()
+                self.in_hand.pop(url, None)
+                await self._take_page(url, fetch.result(), depth)
+            return True
+        finally:
+            # Whatever was not read goes back, in order, for the next job.
+            for url, depth, fetch in reversed(window):
+                if fetch.done() and not fetch.cancelled() and fetch.exception() is None:
+                    self.in_hand[url] = fetch.result()  # fetched, not yet read: keep it
+                fetch.cancel()
+                self.frontier.appendleft((url, depth))
+
+    async def _checks(self, deadline: float | None) -> bool:
+        while self.checks:
+            url, task = next(iter(self.checks.items()))
+            if not await _within(task, deadline if self._progress else None):
+                return False
+            self._progress += 1
+            self.checked[url] = task.result()
+            del self.checks[url]
+        return True
+
+    def cancel_checks(self) -> None:
+        """Cancel the checks in flight; ``check_kinds`` keeps them to start again."""
+        for task in self.checks.values():
+            task.cancel()
+        self.checks.clear()
+
+    def stop(self) -> None:
+        """End the crawl where it is (its time bound is spent): what was not read or not
+        checked is left out of the report."""
+        self.cancel_checks()
+        self.truncated_time = bool(self.frontier or self.check_kinds.keys() - self.checked.keys())
+        self.frontier.clear()
+        self.in_hand.clear()
 
     async def _take_page(self, url: str, got: FetchResult, depth: int) -> None:
         page: Page | None = None
@@ -241,7 +358,7 @@ class _SiteCrawl:
             return  # a page being crawled: its fetch is its check
         if self._crawl(link, depth, page_pattern):
             self.scheduled.add(link.url)
-            self.next_level.append((link.url, None))
+            self.frontier.append((link.url, depth))
             return
         self._start_check(link.url, link.kind)
 
@@ -266,7 +383,8 @@ class _SiteCrawl:
         return True
 
     def _start_check(self, url: str, kind: LinkKind) -> None:
-        if url not in self.checks:
+        if url not in self.checks and url not in self.checked:
+            self.check_kinds[url] = kind
             self.checks[url] = asyncio.ensure_future(self._check(url, kind))
 
     async def _check(self, url: str, kind: LinkKind) -> LinkStatus:
@@ -285,20 +403,94 @@ class _SiteCrawl:
             return replace(status, outcome="not_checked", error=f"monitor offline: {status.error}")
         return status
 
+    # ---- carried between jobs -------------------------------------------------------
+
+    def state(self) -> CrawlState:
+        """The paused crawl as data (after ``advance`` returned False)."""
+        seen: dict[str, int] = {}
+        links = [
+            (e.url, e.text, e.kind, [seen.setdefault(p, len(seen)) for p in e.found_on])
+            for e in self.links.values()
+        ]
+        return CrawlState(
+            site_url=self.site_url,
+            host=self.host,
+            port=self.port,
+            home_urls=sorted(self.home_urls),
+            not_found=self.soft_local.not_found,
+            max_depth=self.max_depth,
+            max_pages=self.max_pages,
+            max_links=self.max_links,
+            per_pattern=self.per_pattern,
+            pages_seen=list(seen),
+            links=links,
+            page_status=self.page_status,
+            checked=self.checked,
+            to_check=[(u, k) for u, k in self.check_kinds.items() if u not in self.checked],
+            scheduled=sorted(self.scheduled),
+            parsed=sorted(self.parsed),
+            patterns=dict(self.patterns),
+            capped=list(self.capped),
+            pages=self.pages,
+            truncated_pages=self.truncated_pages,
+            truncated_links=self.truncated_links,
+            frontier=list(self.frontier),
+            elapsed_s=self.elapsed_s,
+        )
+
+    @classmethod
+    def restore(
+        cls, state: CrawlState, fetcher: Fetcher, cache: LinkCache, phrases: tuple[str, ...]
+    ) -> SiteCrawl:
+        """A crawl to go on with in this process (``advance`` starts the checks left)."""
+        crawl = cls(
+            state.site_url,
+            fetcher,
+            cache,
+            max_depth=state.max_depth,
+            max_pages=state.max_pages,
+            max_links=state.max_links,
+            per_pattern=state.per_pattern,
+            phrases=phrases,
+        )
+        crawl.host, crawl.port = state.host, state.port
+        crawl.home_urls = set(state.home_urls)
+        crawl.soft_local = Soft404(phrases, state.not_found)
+        pages = state.pages_seen
+        crawl.links = {
+            url: _Entry(url, text, kind, {pages[i]: None for i in found_on})
+            for url, text, kind, found_on in state.links
+        }
+        crawl.page_status = dict(state.page_status)
+        crawl.checked = dict(state.checked)
+        crawl.check_kinds = dict.fromkeys(state.checked, "page")  # kind matters only to run
+        crawl.check_kinds.update(state.to_check)  # advance starts them again
+        crawl.scheduled = set(state.scheduled)
+        crawl.parsed = set(state.parsed)
+        crawl.patterns = Counter(state.patterns)
+        crawl.capped = dict.fromkeys(state.capped)
+        crawl.pages = state.pages
+        crawl.truncated_pages = state.truncated_pages
+        crawl.truncated_links = state.truncated_links
+        crawl.frontier = deque((url, depth) for url, depth in state.frontier)
+        crawl.elapsed_s = state.elapsed_s
+        return crawl
+
     # ---- report ---------------------------------------------------------------------
 
-    async def report(self, count_4xx_auth: bool, started: float) -> LinkReport:
-        done = dict(zip(self.checks, await asyncio.gather(*self.checks.values()), strict=True))
+    def report(self, count_4xx_auth: bool) -> LinkReport:
+        """The link check as it stands (call after ``advance`` returned True or ``stop``)."""
         out = LinkReport(
             pages_crawled=len(self.parsed),
             truncated_pages=self.truncated_pages,
             truncated_links=self.truncated_links,
+            truncated_time=self.truncated_time,
             capped_patterns=list(self.capped),
         )
         for url, entry in self.links.items():
-            status = done.get(url) or self.page_status.get(url)
+            status = self.checked.get(url) or self.page_status.get(url)
             if status is None:
-                continue  # a seed page the crawl never reached
+                continue  # a seed page the crawl never reached, or a check left undone
             out.links_checked += 1
             if status.outcome == "not_checked":
                 out.not_checked += 1
@@ -318,8 +510,19 @@ class _SiteCrawl:
             (out.broken if counted else out.restricted).append(found)
         out.homepage_broken = sum(b.on_homepage for b in out.broken)
         out.other_broken = len(out.broken) - out.homepage_broken
-        out.elapsed_ms = round((time.monotonic() - started) * 1000)
+        out.elapsed_ms = round(self.elapsed_s * 1000)
         return out
+
+
+async def _within(task: asyncio.Future, deadline: float | None) -> bool:
+    """Wait for a task until the deadline; False when the deadline came first."""
+    if deadline is None:
+        await asyncio.wait({task})
+        return True
+    left = deadline - time.monotonic()
+    if left > 0:
+        await asyncio.wait({task}, timeout=left)
+    return task.done()
 
 
 _NETWORK_ERRORS = frozenset({"dns", "refused", "timeout", "tls"})
@@ -385,8 +588,7 @@ async def crawl_site(
     401/403/429 as broken. learn_not_found: fetch one nonexistent path to learn the
     site's not-found page (the soft-404 identity test).
     """
-    started = time.monotonic()
-    crawl = _SiteCrawl(
+    crawl = SiteCrawl(
         site_url,
         fetcher,
         cache,
@@ -398,9 +600,9 @@ async def crawl_site(
     )
     seeds = [(canonical_url(url), got) for url, got in (seed_pages or {}).items()]
     try:
-        await crawl.run(seeds, learn_not_found)
+        await crawl.start(seeds, learn_not_found)
+        await crawl.advance()
     except BaseException:
-        for task in crawl.checks.values():
-            task.cancel()
+        crawl.cancel_checks()
         raise
-    return await crawl.report(count_4xx_auth, started)
+    return crawl.report(count_4xx_auth)

@@ -4,6 +4,8 @@ small sites (linkcheck_sites) for what the farm does not show."""
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +17,14 @@ from aiohttp import web
 from linkcheck_sites import Site, html, many_links_site, serve
 
 from crawler.config import FetchConfig
-from crawler.crawl import FoundLink, LinkReport, crawl_site
+from crawler.crawl import (
+    CRAWL_STATE,
+    FoundLink,
+    LinkReport,
+    SiteCrawl,
+    crawl_site,
+    default_per_pattern,
+)
 from crawler.extract.links import canonical_url
 from crawler.farm import SiteFarm
 from crawler.farm.catalog import FarmSite
@@ -388,3 +397,60 @@ async def test_one_retry_after_a_timeout_and_coalesced_checks() -> None:
     assert site.count("/hang.html") == 2
     assert {s.outcome for s in shared} == {"ok"}
     assert site.count("/shared.html") == 1  # twenty sites asking at once: one request
+
+
+def _same_report(report: LinkReport) -> dict:
+    data = report.to_dict()
+    data.pop("elapsed_ms")
+    return data
+
+
+async def test_a_crawl_paused_at_every_step_and_resumed_from_json_reports_the_same(
+    farm: SiteFarm,
+) -> None:
+    """A crawl carried across jobs: paused after each page read or check finished (a
+    deadline already past), its state through JSON, resumed by a new SiteCrawl."""
+    fs = next(fs for fs in farm.sites if "broken_links" in fs.conditions)
+    bounds = {"max_depth": 2, "max_pages": 25, "max_links": 150}
+    async with Fetcher(config()) as fetcher:
+        whole = await crawl_site(
+            fs.url, fetcher, cache=LinkCache(), soft404_phrases=PHRASES, **bounds
+        )
+        cache = LinkCache()  # one per process; each part here is a new "process"
+        crawl = SiteCrawl(
+            fs.url, fetcher, cache, per_pattern=default_per_pattern(25), phrases=PHRASES, **bounds
+        )
+        await crawl.start([], learn=True)
+        parts = 1
+        while not await crawl.advance(deadline=time.monotonic()):
+            carried = json.loads(json.dumps(CRAWL_STATE.dump_python(crawl.state(), mode="json")))
+            crawl = SiteCrawl.restore(
+                CRAWL_STATE.validate_python(carried), fetcher, LinkCache(), PHRASES
+            )
+            parts += 1
+        resumed = crawl.report(count_4xx_auth=False)
+    assert whole.broken and parts > whole.pages_crawled  # one page or one check per part
+    assert _same_report(resumed) == _same_report(whole)
+    assert not resumed.truncated_time
+
+
+async def test_a_crawl_stopped_at_its_time_bound_reports_what_it_read() -> None:
+    async with serve(many_links_site(300)) as site, Fetcher(config()) as fetcher:
+        crawl = SiteCrawl(
+            site.url,
+            fetcher,
+            LinkCache(),
+            max_depth=0,  # the homepage only: its 300 links are checked, not crawled
+            max_pages=300,
+            max_links=2000,
+            per_pattern=50,
+            phrases=PHRASES,
+        )
+        await crawl.start([], learn=False)
+        assert not await crawl.advance(deadline=time.monotonic())  # the homepage read
+        assert not await crawl.advance(deadline=time.monotonic())  # a first check done
+        crawl.stop()
+        report = crawl.report(count_4xx_auth=False)
+    assert report.truncated_time
+    assert report.pages_crawled == 1
+    assert 0 < report.links_checked < 300
