@@ -22,7 +22,7 @@ import asyncio
 import ipaddress
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -212,10 +212,10 @@ class SiteCrawl:
         async with self.fetch_slots:
             return await self.fetcher.get(url, site_host=self.host)
 
-    async def start(self, seeds: list[tuple[str, FetchResult]], learn: bool) -> None:
+    async def start(self, seeds: list[tuple[str, FetchResult | None]], learn: bool) -> None:
         """Read the homepage (fetched unless it is the first seed) and learn the site's
         not-found page; the seed pages (column pages) come next, at depth 1, before the
-        pages the homepage links to."""
+        pages the homepage links to. A seed without its page is fetched when its turn comes."""
         started = time.monotonic()
         home_url, home = seeds[0] if seeds else (self.site_url, None)
         self.home_urls.add(home_url)
@@ -235,14 +235,18 @@ class SiteCrawl:
         self.in_hand[home_url] = home
         for url, got in later:
             self.frontier.append((url, 1))
-            self.in_hand[url] = got
+            if got is not None:
+                self.in_hand[url] = got
         self.elapsed_s += time.monotonic() - started
 
-    async def advance(self, deadline: float | None = None) -> bool:
+    async def advance(self, deadline: float | None = None, *, progressed: bool = False) -> bool:
         """Crawl and check until done (True) or until the monotonic ``deadline`` (False:
-        paused; fetches and checks in flight are cancelled and kept to do again)."""
+        paused; fetches and checks in flight are cancelled and kept to do again).
+
+        Unless the caller already ``progressed`` in this job, at least one page is read or
+        one check finished whatever the deadline, so a chain of jobs always ends."""
         started = time.monotonic()
-        self._progress = 0  # pages read and checks finished by this call
+        self._progress = int(progressed)  # pages read and checks finished by this job
         for url, kind in list(self.check_kinds.items()):
             self._start_check(url, kind)  # what a pause cancelled (no-op for the rest)
         try:
@@ -260,10 +264,10 @@ class SiteCrawl:
                 while self.frontier and len(window) < _WINDOW:
                     url, depth = self.frontier.popleft()
                     got = self.in_hand.get(url)
-                    fetch = _done(got) if got is not None else self._fetch(url)
-                    window.append((url, depth, asyncio.ensure_future(fetch)))
+                    fetch = _ready(got) if got is not None else _task(self._fetch(url))
+                    window.append((url, depth, fetch))
                 url, depth, fetch = window[0]
-                # Each job reads at least one page, so a chain of jobs always ends.
+                # A page in hand is read whatever the time: reading it costs no waiting.
                 if not await _within(fetch, deadline if self._progress else None):
                     return False
                 self._progress += 1
@@ -512,6 +516,16 @@ class SiteCrawl:
         out.other_broken = len(out.broken) - out.homepage_broken
         out.elapsed_ms = round(self.elapsed_s * 1000)
         return out
+
+
+def _ready(result: FetchResult) -> asyncio.Future[FetchResult]:
+    future: asyncio.Future[FetchResult] = asyncio.get_running_loop().create_future()
+    future.set_result(result)
+    return future
+
+
+def _task(fetch: Awaitable[FetchResult]) -> asyncio.Future[FetchResult]:
+    return asyncio.ensure_future(fetch)
 
 
 async def _within(task: asyncio.Future, deadline: float | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 from collections.abc import Sequence
@@ -39,6 +40,18 @@ class Recorded:
 
 def evidence_id(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+def evidence_data(page: EvidencePage) -> dict[str, str]:
+    """An evidence page as JSON (in job envelopes and paused inspections)."""
+    body = base64.b64encode(page.body).decode("ascii")
+    return {"url": page.url, "content_type": page.content_type, "body_b64": body}
+
+
+def evidence_page(data: dict[str, str]) -> EvidencePage:
+    return EvidencePage(
+        data["url"], base64.b64decode(data["body_b64"]), data.get("content_type", "")
+    )
 
 
 def _insert(store: Store, table):  # type: ignore[no-untyped-def]

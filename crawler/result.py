@@ -80,6 +80,7 @@ class LinkCheck(_Model):
     not_checked: int = 0  # links to addresses the fetcher may not reach
     truncated_pages: bool = False  # pages were left uncrawled at inspect.max_pages
     truncated_links: bool = False  # links were left unchecked at inspect.max_links
+    truncated_time: bool = False  # the crawl was cut at queue.inspect_timeout (the service)
     capped_patterns: list[str] = Field(default_factory=list)  # URL shapes cut as traps
 
 

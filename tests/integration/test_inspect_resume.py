@@ -1,0 +1,123 @@
+"""An inspection carried across jobs: paused at every step, its state through JSON, resumed
+by a new SiteInspection (as another worker would), finds exactly what one run finds."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+
+from crawler.config import FetchConfig
+from crawler.farm import SiteFarm
+from crawler.farm.catalog import FarmSite
+from crawler.fetch import Fetcher
+from crawler.inspect import InspectOptions, SiteInspection, inspect_site
+from crawler.linkcheck import LinkCache
+from crawler.result import SiteResult
+from crawler.rules import load_rules
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TODAY = date(2026, 3, 16)
+NOW = datetime(2026, 3, 16, 12)
+RULES = load_rules()
+OPTIONS = InspectOptions(retry_delay=timedelta(0), max_pages=30, max_links=200)
+FETCH = FetchConfig.model_validate(
+    {"timeout": "3s", "host_delay": "0s", "per_host": 4, "allow_private_addresses": True}
+)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def farm() -> AsyncIterator[SiteFarm]:
+    async with SiteFarm(60, port=0, today=TODAY, control=None) as running:
+        yield running
+
+
+def sample(farm: SiteFarm) -> list[FarmSite]:
+    """One site of each condition and homepage layout the farm builds (no slow drips)."""
+    picked: dict[str, FarmSite] = {}
+    for fs in farm.sites:
+        for key in (*fs.conditions, fs.layout):
+            if key not in ("slow_drip", "huge_page"):
+                picked.setdefault(key, fs)
+    return list({fs.code: fs for fs in picked.values()}.values())
+
+
+def comparable(result: SiteResult) -> dict:
+    data = result.model_dump(mode="json")
+    data.pop("elapsed_ms")  # the homepage's response time differs between fetches
+    return data
+
+
+async def stepped(fs: FarmSite, fetcher: Fetcher) -> tuple[SiteResult, int]:
+    inspection = SiteInspection.begin(
+        fs.site, fetcher, RULES, now=NOW, today=TODAY, options=OPTIONS, link_cache=LinkCache()
+    )
+    parts = 1
+    while (done := await inspection.advance(deadline=time.monotonic())) is None:
+        carried = json.loads(json.dumps(inspection.state_data()))
+        inspection = SiteInspection.resume(
+            fs.site, carried, fetcher, RULES, options=OPTIONS, link_cache=LinkCache()
+        )
+        parts += 1
+    return done.result, parts
+
+
+async def test_an_inspection_paused_at_every_step_finds_what_one_run_finds(
+    farm: SiteFarm,
+) -> None:
+    sites = sample(farm)
+    assert len(sites) >= 10
+    async with Fetcher(FETCH) as fetcher:
+        for fs in sites:
+            whole = await inspect_site(
+                fs.site,
+                fetcher,
+                RULES,
+                now=NOW,
+                today=TODAY,
+                options=OPTIONS,
+                link_cache=LinkCache(),
+            )
+            resumed, parts = await stepped(fs, fetcher)
+            assert comparable(resumed) == comparable(whole.result), fs.code
+            if whole.result.reachable:
+                assert parts >= 4, fs.code  # the homepage, columns, pages, checks: apart
+            assert resumed.evidence == whole.result.evidence
+
+
+async def test_an_inspection_out_of_time_keeps_its_census_facts(farm: SiteFarm) -> None:
+    fs = next(fs for fs in farm.sites if "broken_links" in fs.conditions)
+    async with Fetcher(FETCH) as fetcher:
+        inspection = SiteInspection.begin(
+            fs.site, fetcher, RULES, now=NOW, today=TODAY, options=OPTIONS, link_cache=LinkCache()
+        )
+        while inspection.state.stage != "links":
+            assert await inspection.advance(deadline=time.monotonic()) is None
+        assert await inspection.advance(deadline=time.monotonic()) is None  # crawl started
+        result = inspection.stop().result
+        unbounded = await inspect_site(
+            fs.site, fetcher, RULES, now=NOW, today=TODAY, options=OPTIONS, link_cache=LinkCache()
+        )
+    assert result.link_check is not None and result.link_check.truncated_time
+    assert result.columns == unbounded.result.columns
+    assert result.homepage == unbounded.result.homepage
+    assert result.links_checked < unbounded.result.links_checked
+
+
+async def test_an_inspection_out_of_time_before_its_columns_is_not_checked(
+    farm: SiteFarm,
+) -> None:
+    fs = next(fs for fs in farm.sites if fs.conditions == {"healthy"})
+    async with Fetcher(FETCH) as fetcher:
+        inspection = SiteInspection.begin(
+            fs.site, fetcher, RULES, now=NOW, today=TODAY, options=OPTIONS, link_cache=LinkCache()
+        )
+        assert await inspection.advance(deadline=time.monotonic()) is None  # the homepage
+        result = inspection.stop().result
+    assert result.verdict == "not_checked"
+    assert result.error and result.error.startswith("timeout:")
