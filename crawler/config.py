@@ -104,7 +104,15 @@ class QueueConfig(_Section):
         timedelta(seconds=45), description="a probe job's bound (a killed worker's job waits +10 s)"
     )
     inspect_timeout: PositiveDuration = Field(
-        timedelta(minutes=10), description="an inspection job's bound; longer ones are cut short"
+        timedelta(minutes=10),
+        description="an inspection's bound over all its jobs; past it the link check stops "
+        "short (link_check.truncated_time)",
+    )
+    inspect_slice: PositiveDuration = Field(
+        timedelta(seconds=60),
+        description="an inspection job's share of work; a longer inspection goes on in a "
+        "further job from where it stopped (a killed worker's job waits this + 2 fetch "
+        "timeouts + 15 s)",
     )
     probe_concurrency: int = Field(100, ge=1, le=10000, description="probes run at once")
     inspect_concurrency: int = Field(

@@ -227,7 +227,6 @@ async def _cached_expiry(url: str) -> datetime | None:
     return expires
 
 
-
 async def certificate_expiry(url: str, limit_s: float = _CERT_TIMEOUT) -> datetime | None:
     """The notAfter of the certificate the server presents (verified or not); None if unknown.
 

@@ -3,10 +3,14 @@
 `govcrawl worker` runs one arq Worker per queue (probes, inspections) in one process, so
 probes never wait behind inspections. Jobs are JSON (never pickle). A job's envelope goes
 to the recorder's Redis stream; arq keeps no result (keep_result=0), which frees the job
-id as soon as it finished. Only a Redis error while handing the result over is retried
-(arq.Retry); any other exception fails the job at once and the site's next slot runs as
-usual. A worker killed mid-job leaves it claimed until its in-progress key expires (job
-timeout + 10 s), after which another worker runs it; the recorder drops the duplicate.
+id as soon as it finished. An inspection longer than ``queue.inspect_slice`` goes on in a
+further job (``<job id>:part<n>``) that the worker queues itself; the last one hands the
+result over.
+
+Only a Redis error while handing over is retried (arq.Retry); any other exception fails
+the job at once and the site's next slot runs as usual. A worker killed mid-job leaves it
+claimed until its in-progress key expires (job timeout + 10 s: one slice's worth), then
+another worker runs it from where that job began; the recorder drops a duplicate.
 """
 
 from __future__ import annotations
@@ -26,8 +30,15 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from crawler.config import Settings, load_settings
-from crawler.service.jobs import HANDOVER_S, JobContext, run_job
-from crawler.service.queues import dumps, loads, queue_name, redis_settings
+from crawler.service.jobs import HANDOVER_S, JobContext, inspect_job_seconds, run_job
+from crawler.service.queues import (
+    chain_ttl,
+    dumps,
+    loads,
+    part_job_id,
+    queue_name,
+    redis_settings,
+)
 from crawler.service.recording import stream_key
 from crawler.service.schedule import INSPECTION, KINDS, PROBE
 
@@ -36,13 +47,25 @@ RESTART_DELAY_S = 2.0
 HANDOVER = timedelta(seconds=HANDOVER_S)  # after losing Redis, a worker starts again this soon
 
 
-async def _hand_over(ctx: dict, kind: str, site: dict) -> None:
+async def _hand_over(ctx: dict, kind: str, site: dict, part: dict | None = None) -> None:
     job: JobContext = ctx["govcrawl"]
-    envelope = await run_job(job, kind, ctx["job_id"], site)
+    prefix = job.settings.queue.prefix
+    job_id = part["job_id"] if part else ctx["job_id"]
+    envelope = await run_job(job, kind, job_id, site, part["state"] if part else None)
     try:
+        if "next" in envelope:
+            number = (part["part"] if part else 1) + 1
+            await ctx["redis"].enqueue_job(
+                "inspect",
+                site,
+                {"job_id": job_id, "part": number, "state": envelope["next"]},
+                _job_id=part_job_id(job_id, number),
+                _queue_name=queue_name(prefix, INSPECTION),
+                _expires=chain_ttl(job.settings),
+            )
+            return
         await ctx["redis"].xadd(
-            stream_key(job.settings.queue.prefix),
-            {"data": json.dumps(envelope, ensure_ascii=False)},
+            stream_key(prefix), {"data": json.dumps(envelope, ensure_ascii=False)}
         )
     except RedisError as exc:
         raise Retry(defer=2) from exc
@@ -52,14 +75,15 @@ async def probe(ctx: dict, site: dict) -> None:
     await _hand_over(ctx, PROBE, site)
 
 
-async def inspect(ctx: dict, site: dict) -> None:
-    await _hand_over(ctx, INSPECTION, site)
+async def inspect(ctx: dict, site: dict, part: dict | None = None) -> None:
+    """An inspection job: the first of its chain, or a further ``part`` of one."""
+    await _hand_over(ctx, INSPECTION, site, part)
 
 
 def worker_kwargs(settings: Settings, kind: str, job: JobContext) -> dict[str, Any]:
     """arq Worker arguments for one queue."""
     q = settings.queue
-    timeout = q.probe_timeout if kind == PROBE else q.inspect_timeout + HANDOVER
+    timeout = q.probe_timeout if kind == PROBE else timedelta(seconds=inspect_job_seconds(settings))
     concurrency = q.probe_concurrency if kind == PROBE else settings.queue.inspect_concurrency
     function = func(
         probe if kind == PROBE else inspect, name="probe" if kind == PROBE else "inspect"

@@ -3,12 +3,17 @@
 A job takes a site (as plain JSON) and returns an envelope (plain JSON) for the recorder:
 ``{"job_id", "kind", "code", "result", "evidence": [{"url", "content_type", "body_b64"}]}``.
 Workers never touch the store.
+
+An inspection works for at most ``queue.inspect_slice`` per job. One that needs longer
+returns ``{"job_id", "kind", "code", "next": part}`` instead: the queue runs ``part`` (the
+paused inspection, crawler.inspect.SiteInspection) as a further job of the same job id,
+in whichever process takes it, until the inspection ends; only its last job's envelope
+goes to the recorder. So a killed worker costs one slice, not a whole inspection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import time
 from collections.abc import Sequence
@@ -19,9 +24,9 @@ from typing import Any
 from crawler.check import options_from
 from crawler.config import Settings
 from crawler.fetch import Fetcher
-from crawler.inspect import inspect_site, site_result
+from crawler.inspect import Inspection, SiteInspection, site_result
 from crawler.linkcheck import LinkCache
-from crawler.recorder import EvidencePage, Recorded
+from crawler.recorder import Recorded, evidence_data, evidence_page
 from crawler.result import SiteResult
 from crawler.rules import Rules, load_rules
 from crawler.service.schedule import INSPECTION, PROBE
@@ -32,6 +37,13 @@ log = logging.getLogger(__name__)
 # The arq job timeout is the work's bound plus this, so an inspection cut at its bound still
 # hands its (not checked) result over before arq would cancel the job and fail it.
 HANDOVER_S = 5.0
+
+
+def inspect_job_seconds(settings: Settings) -> float:
+    """One inspection job's bound: its slice, plus the fetches a job may finish after the
+    slice ends (a homepage attempt and the page it redirects to), plus the hand-over."""
+    fetch = settings.fetch.timeout.total_seconds()
+    return settings.queue.inspect_slice.total_seconds() + 2 * fetch + HANDOVER_S
 
 
 def site_payload(site: Site) -> dict[str, Any]:
@@ -85,8 +97,16 @@ def _metrics():  # type: ignore[no-untyped-def]
     return metrics
 
 
-async def run_job(ctx: JobContext, kind: str, job_id: str, site_json: dict[str, Any]) -> dict:
-    """Run one job and return its envelope. Raises only for bugs (the queue logs them)."""
+async def run_job(
+    ctx: JobContext,
+    kind: str,
+    job_id: str,
+    site_json: dict[str, Any],
+    part: dict[str, Any] | None = None,
+) -> dict:
+    """Run one job and return its envelope. Raises only for bugs (the queue logs them).
+
+    part: an inspection's paused state, from the "next" of the job before."""
     site = site_from(site_json)
     metrics = _metrics()
     ctx.running[kind] += 1
@@ -99,7 +119,10 @@ async def run_job(ctx: JobContext, kind: str, job_id: str, site_json: dict[str, 
             if metrics:
                 metrics.observe_probe(outcome)
         elif kind == INSPECTION:
-            envelope = await _inspect(ctx, job_id, site)
+            envelope = await _inspect(ctx, job_id, site, part)
+            if "next" in envelope:
+                outcome = "continued"
+                return envelope
             outcome = envelope["result"]["verdict"]
             if metrics:
                 metrics.observe_inspection(outcome)
@@ -140,41 +163,51 @@ async def _links(ctx: JobContext) -> LinkCache | None:
     return ctx.links
 
 
-async def _inspect(ctx: JobContext, job_id: str, site: Site) -> dict:
+async def _inspect(ctx: JobContext, job_id: str, site: Site, part: dict | None) -> dict:
     settings = ctx.settings
-    now = datetime.now(settings.tz)
-    bound = settings.queue.inspect_timeout.total_seconds()
+    options = options_from(settings)
+    links = await _links(ctx)
+    if part is None:
+        now = datetime.now(settings.tz)
+        inspection = SiteInspection.begin(
+            site,
+            ctx.inspect_fetcher,
+            ctx.rules,
+            now=now,
+            today=now.date(),
+            options=options,
+            link_cache=links,
+        )
+    else:
+        inspection = SiteInspection.resume(
+            site, part, ctx.inspect_fetcher, ctx.rules, options=options, link_cache=links
+        )
+    deadline = time.monotonic() + settings.queue.inspect_slice.total_seconds()
     try:
-        async with asyncio.timeout(bound):
-            inspection = await inspect_site(
-                site,
-                ctx.inspect_fetcher,
-                ctx.rules,
-                now=now,
-                today=now.date(),
-                options=options_from(settings),
-                link_cache=await _links(ctx),
-            )
-        result, evidence = inspection.result, inspection.evidence
+        # A safety net only: the slice's deadline ends the job well before this.
+        async with asyncio.timeout(inspect_job_seconds(settings) - HANDOVER_S):
+            done = await inspection.advance(deadline)
     except TimeoutError:
         # Recorded as not checked, so the slot counts as done and the site is tried again
         # at its next slot rather than retried in a loop.
-        result = site_result(site, now)
-        result.error = f"timeout: inspection took longer than {bound:.0f} s"
-        evidence = []
+        result = site_result(site, inspection.state.checked_at)
+        result.error = "timeout: an inspection job overran its bound"
+        done = Inspection(result)
+    if done is None:
+        if inspection.state.worked_s < settings.queue.inspect_timeout.total_seconds():
+            return {
+                "job_id": job_id,
+                "kind": INSPECTION,
+                "code": site.code,
+                "next": inspection.state_data(),
+            }
+        done = inspection.stop()  # out of time: what was found so far
     return {
         "job_id": job_id,
         "kind": INSPECTION,
         "code": site.code,
-        "result": result.model_dump(mode="json"),
-        "evidence": [
-            {
-                "url": page.url,
-                "content_type": page.content_type,
-                "body_b64": base64.b64encode(page.body).decode("ascii"),
-            }
-            for page in evidence
-        ],
+        "result": done.result.model_dump(mode="json"),
+        "evidence": [evidence_data(page) for page in done.evidence],
     }
 
 
@@ -183,12 +216,7 @@ def recorded_inspection(envelope: dict) -> Recorded:
         envelope["job_id"],
         INSPECTION,
         SiteResult.model_validate(envelope["result"]),
-        [
-            EvidencePage(
-                page["url"], base64.b64decode(page["body_b64"]), page.get("content_type", "")
-            )
-            for page in envelope.get("evidence", ())
-        ],
+        [evidence_page(page) for page in envelope.get("evidence", ())],
     )
 
 

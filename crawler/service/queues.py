@@ -31,6 +31,23 @@ def queue_name(prefix: str, kind: str) -> str:
     return f"{prefix}:queue:{kind}"
 
 
+def chain_key(prefix: str, job_id: str) -> str:
+    """Set when an inspection is queued, kept until it has surely ended and been recorded
+    (a TTL, never deleted): arq knows a job's id only while that job waits or runs, an
+    inspection's later jobs have ids of their own, and a restarted scheduler may not yet
+    know of a result still on its way to the store."""
+    return f"{prefix}:inspecting:{job_id}"
+
+
+def part_job_id(job_id: str, part: int) -> str:
+    return f"{job_id}:part{part}"
+
+
+def chain_ttl(settings: Settings) -> timedelta:
+    """How long an inspection may wait and work: a lost chain frees its slot after this."""
+    return settings.inspect.interval + 2 * settings.queue.inspect_timeout
+
+
 def dumps(value: Any) -> bytes:
     """arq's job serializer: JSON, never pickle. arq also serializes a failed job's
     exception; that becomes its repr."""
@@ -58,7 +75,8 @@ class EmbeddedQueue:
     ) -> None:
         self.ctx = ctx
         self.sink = sink
-        self.queues: dict[str, asyncio.Queue[tuple[str, dict]]] = {
+        # (job id, site, paused inspection or None)
+        self.queues: dict[str, asyncio.Queue[tuple[str, dict, dict | None]]] = {
             k: asyncio.Queue() for k in KINDS
         }
         self.pending: set[str] = set()  # ids waiting or running: never queued twice
@@ -85,29 +103,38 @@ class EmbeddedQueue:
             timer = loop.call_later(delay, self._put_later, kind, job_id, site_payload(site))
             self._timers[job_id] = timer
         else:
-            self.queues[kind].put_nowait((job_id, site_payload(site)))
+            self.queues[kind].put_nowait((job_id, site_payload(site), None))
         return True
 
     def _put_later(self, kind: str, job_id: str, site: dict) -> None:
         self._timers.pop(job_id, None)
         if not self.closing:
-            self.queues[kind].put_nowait((job_id, site))
+            self.queues[kind].put_nowait((job_id, site, None))
 
     async def _work(self, kind: str) -> None:
         queue = self.queues[kind]
         while True:
-            job_id, site = await queue.get()
+            job_id, site, part = await queue.get()
+            going_on = False
             try:
-                envelope = await run_job(self.ctx, kind, job_id, site)
-                await self.sink(envelope)
+                envelope = await run_job(self.ctx, kind, job_id, site, part)
+                if "next" in envelope:
+                    # Behind the jobs already waiting, as in arq: a long inspection does
+                    # not hold a slot while other sites wait.
+                    going_on = not self.closing
+                    if going_on:
+                        queue.put_nowait((job_id, site, envelope["next"]))
+                else:
+                    await self.sink(envelope)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("%s job %s failed", kind, job_id)
             finally:
-                self.pending.discard(job_id)
-                if not self.pending:
-                    self._drained.set()
+                if not going_on:
+                    self.pending.discard(job_id)
+                    if not self.pending:
+                        self._drained.set()
 
     async def depth(self) -> dict[str, int]:
         return {kind: q.qsize() for kind, q in self.queues.items()}
@@ -131,7 +158,7 @@ class EmbeddedQueue:
             self.pending.discard(job_id)
         for queue in self.queues.values():
             while not queue.empty():
-                job_id, _ = queue.get_nowait()
+                job_id, _, _ = queue.get_nowait()
                 self.pending.discard(job_id)
         if self.pending:
             self._drained.clear()
@@ -175,14 +202,25 @@ class ArqQueue:
         expires: timedelta = self.expires[kind]
         if at is not None:
             expires += max(timedelta(0), at - datetime.now(UTC))
-        job = await self.pool.enqueue_job(
-            FUNCTION[kind],
-            site_payload(site),
-            _job_id=job_id,
-            _queue_name=queue_name(self.prefix, kind),
-            _defer_until=at,
-            _expires=expires,
-        )
+        marker = chain_key(self.prefix, job_id) if kind == INSPECTION else None
+        if marker is not None:
+            ttl = int((chain_ttl(self.settings) + expires).total_seconds() * 1000)
+            if not await self.pool.set(marker, "1", nx=True, px=ttl):
+                return False  # under way in a later job of its chain
+        try:
+            job = await self.pool.enqueue_job(
+                FUNCTION[kind],
+                site_payload(site),
+                _job_id=job_id,
+                _queue_name=queue_name(self.prefix, kind),
+                _defer_until=at,
+                _expires=expires,
+            )
+        except BaseException:
+            if marker is not None:
+                with contextlib.suppress(Exception):
+                    await self.pool.delete(marker)  # not queued: do not block the slot
+            raise
         return job is not None
 
     async def depth(self) -> dict[str, int]:

@@ -103,7 +103,9 @@ async def arq_settings(tmp_path: Path) -> AsyncIterator[Settings]:
         sqlite_url(tmp_path),
         redis_url=REDIS_URL,
         probe_interval=3600.0,  # these tests watch inspections
-        inspect_timeout=timedelta(seconds=3),
+        # Each job works a second at most: an inspection of the slowed farm takes several.
+        inspect_slice=timedelta(seconds=1),
+        inspect_timeout=timedelta(seconds=60),
     )
     settings = settings.model_copy(
         update={"queue": settings.queue.model_copy(update={"inspect_concurrency": 6})}
@@ -120,7 +122,7 @@ async def _all_recorded(store: Store, codes: list[str]) -> bool:
 async def test_killed_worker_jobs_are_recorded_exactly_once(
     farm: SiteFarm, tmp_path: Path, arq_settings: Settings
 ) -> None:
-    await _slow_farm(farm, 1.5)  # every inspection takes at least 1.5 s
+    await _slow_farm(farm, 0.5)  # an inspection takes about 3 s: a chain of jobs
     codes = _inspected_sites(farm)
     async with open_store(arq_settings.store.url) as store:
         await register(store, [fs.site for fs in farm.sites])
@@ -129,9 +131,9 @@ async def test_killed_worker_jobs_are_recorded_exactly_once(
                 await _wait_for(
                     lambda: _some(service.recorder.state.seen["inspection"]), 30, "first results"
                 )
-                procs[0].kill()  # SIGKILL mid-inspections: claimed jobs free after 3+5+10 s
+                procs[0].kill()  # SIGKILL mid-inspections: a claimed job frees after 1+2*3+5+10 s
                 procs[0].wait()
-                await _wait_for(lambda: _all_recorded(store, codes), 60, "every inspection")
+                await _wait_for(lambda: _all_recorded(store, codes), 90, "every inspection")
                 handed = service.recorder.state.seen["inspection"]
         counts = await inspections(store)
         ids = await job_ids(store)
@@ -165,7 +167,7 @@ async def test_service_restart_loses_and_repeats_nothing(
             assert handed < len(codes)  # stopped mid-way
             await asyncio.sleep(2.0)  # workers keep finishing jobs into the stream meanwhile
             async with running(arq_settings) as again:
-                await _wait_for(lambda: _all_recorded(store, codes), 60, "every inspection")
+                await _wait_for(lambda: _all_recorded(store, codes), 90, "every inspection")
                 await asyncio.sleep(1.0)
                 status = await gather_status(arq_settings, datetime.now(UTC))
                 async with (

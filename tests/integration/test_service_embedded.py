@@ -149,3 +149,48 @@ async def test_results_survive_a_store_outage(
         handed = service.recorder.state.seen["probe"]
     async with open_store(settings.store.url) as store:
         assert sum((await probes(store)).values()) >= handed
+
+
+def _all_in(counts: dict[str, int], codes: list[str]) -> bool:
+    return all(counts.get(code) for code in codes)
+
+
+def _continued() -> float:
+    from crawler.metrics import JOBS
+
+    return JOBS.labels("inspection", "continued")._value.get()
+
+
+async def test_long_inspections_go_on_in_further_jobs_and_are_recorded_once(
+    farm: SiteFarm, tmp_path: Path
+) -> None:
+    """A 1 s slice with links checked: under 30 inspections at once each is a chain of jobs."""
+    from datetime import timedelta
+
+    base = service_settings(
+        sqlite_url(tmp_path), probe_interval=3600.0, inspect_slice=timedelta(seconds=1)
+    )
+    settings = base.model_copy(
+        update={"inspect": base.inspect.model_copy(update={"check_links": True, "max_pages": 20})}
+    )
+    sites = [fs.site for fs in farm.sites if fs.site.status is SiteStatus.OPEN]
+    codes = [s.code for s in sites if farm.answers(s.code)]
+    before = _continued()
+    async with open_store(settings.store.url) as store:
+        await register(store, sites)
+        async with running(settings):
+            deadline = time.monotonic() + 90
+            while not _all_in(await inspections(store), codes):
+                assert time.monotonic() < deadline, "every inspection recorded"
+                await asyncio.sleep(0.25)
+        counts = await inspections(store)
+        ids = await job_ids(store)
+        from crawler.recorder import latest_results
+
+        latest = await latest_results(store)
+    assert {c: counts[c] for c in codes} == dict.fromkeys(codes, 1)
+    assert len(ids) == len(set(ids))
+    assert _continued() - before >= len(codes)  # more than one job each
+    for code in codes:
+        check = latest[code].link_check
+        assert check is not None and check.pages_crawled > 1 and not check.truncated_time, code
