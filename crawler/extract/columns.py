@@ -33,6 +33,7 @@ from crawler.extract.items import FoundItem, article_like, scan_items
 from crawler.extract.markup import (
     CRUMB_SELECTOR,
     FOOT_SELECTOR,
+    IN_CRUMB_OR_FOOT,
     NAV_SELECTOR,
     body_links,
     chrome_text,
@@ -40,7 +41,7 @@ from crawler.extract.markup import (
     nav_zones,
     node_ids,
     site_matcher,
-    zone_link_ids,
+    zone_flags,
 )
 from crawler.extract.page import Page, css, css_first
 from crawler.result import ColumnType
@@ -166,7 +167,6 @@ def navigation_columns(page: Page, site_url: str) -> list[ColumnLink]:
         return []
     same_site = site_matcher(site_url)
     zone_ids = {z.mem_id for z in nav_zones(page)}
-    foot_ids = zone_link_ids(page)[1]
     found: dict[str, ColumnLink] = {}
 
     def add(name: str, url: str, top_level: bool) -> None:
@@ -188,7 +188,7 @@ def navigation_columns(page: Page, site_url: str) -> list[ColumnLink]:
             continue
         if _is_homepage(url, site_url, page.url):
             continue
-        if link.mem_id in foot_ids:
+        if zone_flags(page, link.node) & IN_CRUMB_OR_FOOT:
             continue  # a footer_nav is footer: 关于我们, 网站地图 are no columns
         a = link.node
         label = link.label

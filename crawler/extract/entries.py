@@ -77,6 +77,7 @@ def _named_selector(word: str) -> str:
     )
 
 
+_NAMED_EXPOSURE = _named_selector(EXPOSURE_TEXT)
 # a and img elements whose alt or title names an entry, and links to the national page:
 # one query per page for both entries (each candidate is then checked exactly)
 _FLAGGED = ", ".join(
@@ -88,14 +89,28 @@ _FLAGGED = ", ".join(
 )
 
 
+def _text_candidates(page: Page, word: str) -> list[LexborNode]:
+    """The a elements whose text may hold `word`, in document order.
+
+    An element's stripped text holds the word only if one of its text nodes holds the
+    word's first character, which then shows in the page text and in the element's raw
+    textContent (text_lexbor, a cheap native read)."""
+    body = page.body
+    first = word[0]
+    if body is None or (first not in page.text and len(page.text) < TEXT_LIMIT):
+        return []  # (a capped text proves nothing)
+    anchors = page.memo.get("anchors")
+    if anchors is None:
+        anchors = page.memo["anchors"] = css(body, "a")
+    return [a for a in anchors if first in a.text_lexbor()]  # type: ignore[attr-defined]
+
+
 def _candidates(page: Page, word: str) -> list[LexborNode]:
     """The a and img elements, in document order, that may name `word` or link to the
     national 找错 page: every one that does, fewer to check one by one than all of them.
 
-    An element's stripped text holds the word only if one of its text nodes holds the
-    word's first character, which then shows in the page text and in the element's raw
-    textContent (text_lexbor, a cheap native read); alt, title and href are matched by
-    one native query.
+    The text side is _text_candidates; alt, title and href are matched by one native
+    query.
     """
     body = page.body
     if body is None:
@@ -103,9 +118,8 @@ def _candidates(page: Page, word: str) -> list[LexborNode]:
     flagged = page.memo.get("entry_flagged")
     if flagged is None:
         flagged = page.memo["entry_flagged"] = {n.mem_id for n in css(body, _FLAGGED)}
-    first = word[0]
-    in_text = first in page.text or len(page.text) >= TEXT_LIMIT  # a capped text proves nothing
-    if not flagged and not in_text:
+    texts = {a.mem_id for a in _text_candidates(page, word)}
+    if not flagged and not texts:
         return []
     every = page.memo.get("a_img")
     if every is None:
@@ -113,7 +127,7 @@ def _candidates(page: Page, word: str) -> list[LexborNode]:
     return [
         node
         for node in every  # type: ignore[attr-defined]
-        if node.mem_id in flagged or (in_text and node.tag == "a" and first in node.text_lexbor())
+        if node.mem_id in flagged or node.mem_id in texts
     ]
 
 
@@ -133,13 +147,21 @@ def _link_entry(page: Page) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _named_exposure(node: LexborNode) -> bool:
+    attrs = node.attributes
+    text = node.text(deep=True, strip=True) if node.tag == "a" else ""
+    return EXPOSURE_TEXT in _names(text, attrs) and not hidden_by_ancestor(node)
+
+
 def _exposure(page: Page) -> bool:
-    for node in _candidates(page, EXPOSURE_TEXT):
-        attrs = node.attributes
-        text = node.text(deep=True, strip=True) if node.tag == "a" else ""
-        if EXPOSURE_TEXT in _names(text, attrs) and not hidden_by_ancestor(node):
-            return True
-    return False
+    """Whether a visible a or img names 曝光台 (in order does not matter for a yes or no:
+    the links whose text may say so are read first, and most entries are such links)."""
+    if any(_named_exposure(a) for a in _text_candidates(page, EXPOSURE_TEXT)):
+        return True
+    body = page.body
+    if body is None:
+        return False
+    return any(_named_exposure(node) for node in css(body, _NAMED_EXPOSURE))
 
 
 def find_entries(page: Page) -> EntryFacts:

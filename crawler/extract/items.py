@@ -29,12 +29,15 @@ from selectolax.lexbor import LexborNode
 
 from crawler.extract.dates import date_in_url, item_dates
 from crawler.extract.markup import (
+    HIDDEN_INLINE,
+    IN_CRUMB_OR_FOOT,
+    IN_NAV,
     PageLink,
     body_links,
     chrome_text,
-    hidden_link_ids,
+    sheet_hidden_link_ids,
     site_matcher,
-    zone_link_ids,
+    zone_flags,
 )
 from crawler.extract.page import Page, css_first
 
@@ -142,24 +145,26 @@ def _date_from_link_tail(a_text: str, today: date) -> date | None:
 def scan_items(page: Page, today: date) -> list[FoundItem]:
     if page.body is None:
         return []
-    nav_ids, foot_ids = zone_link_ids(page)
-    hidden_ids = hidden_link_ids(page)
+    sheet_hidden = sheet_hidden_link_ids(page)
     same_site = site_matcher(page.url)
     page_url = page.url
 
     # Pass 1: candidate links and their rows; rows are counted to tell lists of one link
     # per row from rows that hold a whole list.
-    candidates: list[tuple[PageLink, str, str, LexborNode | None]] = []
-    # candidates: (link, label, absolute URL, row)
+    candidates: list[tuple[PageLink, str, str, LexborNode | None, int]] = []
+    # candidates: (link, label, absolute URL, row, zone flags)
     row_links: Counter[int] = Counter()
     for link in body_links(page)[:MAX_LINKS]:
         # cheapest tests first: most links of a page are furniture or column indexes
         url = link.url
-        if url is None or link.mem_id in foot_ids:
+        if url is None:
             continue
         if not url.startswith(("http://", "https://")) or url == page_url:
             continue
         if not article_like(url):
+            continue
+        flags = zone_flags(page, link.node)
+        if flags & IN_CRUMB_OR_FOOT:
             continue
         label = link.label
         if chrome_text(label):
@@ -167,11 +172,11 @@ def scan_items(page: Page, today: date) -> list[FoundItem]:
         row = _row(link.node)
         if row is not None:
             row_links[row.mem_id] += 1
-        candidates.append((link, label, url, row))
+        candidates.append((link, label, url, row, flags))
 
     # Pass 2: date each link, first hit wins (row text, link tail, URL).
     found: dict[str, FoundItem] = {}
-    for link, label, url, row in candidates:
+    for link, label, url, row, flags in candidates:
         a = link.node
         a_text = link.text
         day, source = None, ""
@@ -195,9 +200,10 @@ def scan_items(page: Page, today: date) -> list[FoundItem]:
             day = date_in_url(url, today)
             source = "url" if day else ""
         mid = link.mem_id
-        if mid in hidden_ids and (day is None or not own):
+        hidden = flags & HIDDEN_INLINE or mid in sheet_hidden
+        if hidden and (day is None or not own):
             continue  # hidden and undated or external: spam or a closed menu, not content
-        if day is None and (mid in nav_ids or len(label) < MIN_UNDATED_TITLE or not own):
+        if day is None and (flags & IN_NAV or len(label) < MIN_UNDATED_TITLE or not own):
             continue
         previous = found.get(url)
         if previous is not None and (previous.item.date is not None or day is None):

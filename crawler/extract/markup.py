@@ -16,44 +16,32 @@ from selectolax.lexbor import LexborNode
 
 from crawler.extract.page import Page, css, css_first
 
-NAV_SELECTOR = ",".join(
-    (
-        "nav",
-        "header",
-        "[class*=nav]",
-        "[id*=nav]",
-        "[class*=menu]",
-        "[id*=menu]",
-        "[class*=daohang]",
-        "[id*=daohang]",
-    )
-)
-CRUMB_SELECTOR = ",".join(
-    (
-        "[class*=crumb]",
-        "[class*=position]",
-        "[id*=position]",
-        "[class*=location]",
-        "[id*=location]",
-        "[class*=dqwz]",
-        "[class*=current]",
-    )
-)
-FOOT_SELECTOR = ",".join(
-    (
-        "footer",
-        "[class*=foot]",
-        "[id*=foot]",
-        "[class*=bottom]",
-        "[id*=bottom]",
-        "[class*=copyright]",
-        "[id*=copyright]",
-        "[class*=yqlj]",
-        "[id*=yqlj]",
-        "[class*=friend]",
-        "[class*=links]",
-    )
-)
+# Zones by tag, and by words in class or id names; the selectors and zone_flags read
+# the same lists.
+_NAV_TAGS = ("nav", "header")
+_NAV_CLASS = ("nav", "menu", "daohang")
+_NAV_ID = ("nav", "menu", "daohang")
+_CRUMB_CLASS = ("crumb", "position", "location", "dqwz", "current")
+_CRUMB_ID = ("position", "location")
+_FOOT_TAGS = ("footer",)
+_FOOT_CLASS = ("foot", "bottom", "copyright", "yqlj", "friend", "links")
+_FOOT_ID = ("foot", "bottom", "copyright", "yqlj")
+
+
+def _selector(tags: tuple[str, ...], classes: tuple[str, ...], ids: tuple[str, ...]) -> str:
+    # class and id words interleave as they always did: [class*=nav],[id*=nav],…
+    parts = list(tags)
+    for word in dict.fromkeys(classes + ids):
+        if word in classes:
+            parts.append(f"[class*={word}]")
+        if word in ids:
+            parts.append(f"[id*={word}]")
+    return ",".join(parts)
+
+
+NAV_SELECTOR = _selector(_NAV_TAGS, _NAV_CLASS, _NAV_ID)
+CRUMB_SELECTOR = _selector((), _CRUMB_CLASS, _CRUMB_ID)
+FOOT_SELECTOR = _selector(_FOOT_TAGS, _FOOT_CLASS, _FOOT_ID)
 
 # Inline styles that hide an element: display:none, visibility:hidden, off-screen
 # positioning (left/top/text-indent of -999px or further), zero size, invisible text.
@@ -264,6 +252,81 @@ def zone_link_ids(page: Page) -> tuple[set[int], set[int]]:
                 node_ids(css(body, f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a"),
             )
         page.memo["zone_link_ids"] = ids
+    return ids  # type: ignore[return-value]
+
+
+# zone_flags bits
+IN_NAV = 1  # inside (or being) an element NAV_SELECTOR matches
+IN_CRUMB_OR_FOOT = 2  # … CRUMB_SELECTOR or FOOT_SELECTOR matches
+HIDDEN_INLINE = 4  # … an element whose own style attribute hides it
+
+
+def _own_flags(node: LexborNode) -> int:
+    """The zone bits an element sets by itself: the selectors' tests, made in Python on
+    attributes read once (class and id words are matched case-sensitively, as lexbor
+    matches [class*=…])."""
+    tag = node.tag
+    flags = 0
+    if tag in _NAV_TAGS:
+        flags = IN_NAV
+    elif tag in _FOOT_TAGS:
+        flags = IN_CRUMB_OR_FOOT
+    attrs = node.attributes
+    if not attrs:
+        return flags
+    cls = attrs.get("class")
+    ident = attrs.get("id")
+    if cls:
+        if any(word in cls for word in _NAV_CLASS):
+            flags |= IN_NAV
+        if any(word in cls for word in _CRUMB_CLASS) or any(word in cls for word in _FOOT_CLASS):
+            flags |= IN_CRUMB_OR_FOOT
+    if ident:
+        if any(word in ident for word in _NAV_ID):
+            flags |= IN_NAV
+        if any(word in ident for word in _CRUMB_ID) or any(word in ident for word in _FOOT_ID):
+            flags |= IN_CRUMB_OR_FOOT
+    if "style" in attrs and HIDDEN_STYLE.search(attrs["style"] or ""):
+        flags |= HIDDEN_INLINE
+    return flags
+
+
+def zone_flags(page: Page, node: LexborNode) -> int:
+    """Which zones a body element lies in: the bits of every element from it up to the
+    body (included), each element's bits read once per page.
+
+    The same answer as the CSS queries rooted at the body (nav_zones, the crumb and
+    footer zones, the inline-hidden elements) followed by a descendant query in each,
+    for the handful of links that need it instead of every element of the page."""
+    memo: dict[int, int] | None = page.memo.get("zone_flags")  # type: ignore[assignment]
+    if memo is None:
+        memo = page.memo["zone_flags"] = {}
+    body = page.body
+    top = body.mem_id if body is not None else -1
+    path = []
+    inherited = 0
+    current: LexborNode | None = node
+    while current is not None:
+        mid = current.mem_id
+        known = memo.get(mid)
+        if known is not None:
+            inherited = known
+            break
+        path.append((mid, current))
+        if mid == top:
+            break  # the queries are rooted at the body: nothing above it counts
+        current = current.parent
+    for mid, element in reversed(path):
+        inherited |= _own_flags(element)
+        memo[mid] = inherited
+    return inherited
+
+
+def sheet_hidden_link_ids(page: Page) -> set[int]:
+    """mem_ids of the links inside elements a rule of the page's style sheet hides."""
+    ids = page.memo.get("sheet_hidden_link_ids")
+    if ids is None:
+        ids = page.memo["sheet_hidden_link_ids"] = node_ids(_hidden_by_sheet(page), "a")
     return ids  # type: ignore[return-value]
 
 
