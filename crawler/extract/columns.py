@@ -34,12 +34,13 @@ from crawler.extract.markup import (
     CRUMB_SELECTOR,
     FOOT_SELECTOR,
     IN_CRUMB_OR_FOOT,
+    IN_NAV,
     NAV_SELECTOR,
     body_links,
     chrome_text,
     more_text,
-    nav_zones,
     node_ids,
+    own_zone_flags,
     site_matcher,
     zone_flags,
 )
@@ -128,15 +129,18 @@ def _good_name(name: str) -> bool:
     return bool(name) and len(name) <= MAX_NAME and not chrome_text(name) and not more_text(name)
 
 
-def _nav_depth(a: LexborNode, zone_ids: set[int]) -> tuple[bool, int]:
-    """Whether the link is in a navigation zone and how many lists deep below its top."""
+def _nav_depth(page: Page, a: LexborNode, flags: int) -> tuple[bool, int]:
+    """Whether the link is in a navigation zone and how many lists deep below its top.
+    `flags` are its zone_flags: without IN_NAV no element above it is a zone."""
+    if not flags & IN_NAV:
+        return False, 0
     lists_seen = 0
     lists_at_zone = None
     node = a.parent
     while node is not None and node.tag not in ("body", "html"):
         if node.tag in ("ul", "ol", "dl"):
             lists_seen += 1
-        if node.mem_id in zone_ids:
+        if own_zone_flags(page, node) & IN_NAV:
             lists_at_zone = lists_seen  # keep climbing: the outermost zone counts
         node = node.parent
     if lists_at_zone is None:
@@ -166,7 +170,6 @@ def navigation_columns(page: Page, site_url: str) -> list[ColumnLink]:
     if body is None:
         return []
     same_site = site_matcher(site_url)
-    zone_ids = {z.mem_id for z in nav_zones(page)}
     found: dict[str, ColumnLink] = {}
 
     def add(name: str, url: str, top_level: bool) -> None:
@@ -188,11 +191,12 @@ def navigation_columns(page: Page, site_url: str) -> list[ColumnLink]:
             continue
         if _is_homepage(url, site_url, page.url):
             continue
-        if zone_flags(page, link.node) & IN_CRUMB_OR_FOOT:
-            continue  # a footer_nav is footer: 关于我们, 网站地图 are no columns
         a = link.node
+        flags = zone_flags(page, a)
+        if flags & IN_CRUMB_OR_FOOT:
+            continue  # a footer_nav is footer: 关于我们, 网站地图 are no columns
         label = link.label
-        in_nav, depth = _nav_depth(a, zone_ids) if zone_ids else (False, 0)
+        in_nav, depth = _nav_depth(page, a, flags)
         if more_text(label):
             more.append((_block_title(a, label), url))
         elif in_nav:
@@ -345,9 +349,10 @@ def pagination(page: Page) -> tuple[int | None, list[str]]:
         if m:
             count = int(m[1])
             break
-    last = _pager_link(page, _LAST_WORDS)
-    if count is None and last:
-        count = _page_number(last)
+    if count is None:
+        last = _pager_link(page, _LAST_WORDS)
+        if last:
+            count = _page_number(last)
     if count is None:
         m = _PAGE_TEXT.search(page.text)
         if m:

@@ -55,6 +55,10 @@ _ARTICLE_QUERY = re.compile(
     re.IGNORECASE,
 )
 _FILE_EXT = re.compile(r"\.(?:jpg|jpeg|png|gif|bmp|css|js|ico|swf|exe|zip|rar)$", re.IGNORECASE)
+_FILE_EXTS = frozenset(
+    ("jpg", "jpeg", "png", "gif", "bmp", "css", "js", "ico", "swf", "exe", "zip", "rar")
+)
+_COLUMN_STEMS = frozenset(("index", "default", "list", "main", "home"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +92,20 @@ def article_like(url: str) -> bool:
     if slash < 0 or path.endswith("/"):
         return False  # a site's root or a folder
     name = path[path.rfind("/") + 1 :]  # the last segment
+    dot = name.rfind(".")
+    stem = name[:dot] if dot >= 0 else name
+    if name.isascii() and "\n" not in name:
+        # the two patterns below, for the plain ASCII name: set lookups
+        if dot >= 0 and name[dot + 1 :].lower() in _FILE_EXTS:
+            return False
+        stem = stem.lower()
+        head, underscore, number = stem.partition("_")
+        return not (
+            stem in _COLUMN_STEMS or (underscore and head in _COLUMN_STEMS and number.isdigit())
+        )
     if _FILE_EXT.search(name):
         return False
-    dot = name.rfind(".")
-    return not _COLUMN_STEM.match(name[:dot] if dot >= 0 else name)
+    return not _COLUMN_STEM.match(stem)
 
 
 def _row(a: LexborNode) -> LexborNode | None:

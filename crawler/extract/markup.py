@@ -291,6 +291,16 @@ def _own_flags(node: LexborNode) -> int:
     return flags
 
 
+_OWN = 4  # zone_flags' memo keeps an element's own bits above its inherited ones
+
+
+def _flag_memo(page: Page) -> dict[int, int]:
+    memo: dict[int, int] | None = page.memo.get("zone_flags")  # type: ignore[assignment]
+    if memo is None:
+        memo = page.memo["zone_flags"] = {}
+    return memo
+
+
 def zone_flags(page: Page, node: LexborNode) -> int:
     """Which zones a body element lies in: the bits of every element from it up to the
     body (included), each element's bits read once per page.
@@ -298,9 +308,7 @@ def zone_flags(page: Page, node: LexborNode) -> int:
     The same answer as the CSS queries rooted at the body (nav_zones, the crumb and
     footer zones, the inline-hidden elements) followed by a descendant query in each,
     for the handful of links that need it instead of every element of the page."""
-    memo: dict[int, int] | None = page.memo.get("zone_flags")  # type: ignore[assignment]
-    if memo is None:
-        memo = page.memo["zone_flags"] = {}
+    memo = _flag_memo(page)
     body = page.body
     top = body.mem_id if body is not None else -1
     path = []
@@ -310,16 +318,23 @@ def zone_flags(page: Page, node: LexborNode) -> int:
         mid = current.mem_id
         known = memo.get(mid)
         if known is not None:
-            inherited = known
+            inherited = known & 7
             break
         path.append((mid, current))
         if mid == top:
             break  # the queries are rooted at the body: nothing above it counts
         current = current.parent
     for mid, element in reversed(path):
-        inherited |= _own_flags(element)
-        memo[mid] = inherited
+        own = _own_flags(element)
+        inherited |= own
+        memo[mid] = inherited | own << _OWN
     return inherited
+
+
+def own_zone_flags(page: Page, node: LexborNode) -> int:
+    """The zone bits of the element itself (it matches NAV_SELECTOR …), read once."""
+    known = _flag_memo(page).get(node.mem_id)
+    return known >> _OWN if known is not None else _own_flags(node)
 
 
 def sheet_hidden_link_ids(page: Page) -> set[int]:
