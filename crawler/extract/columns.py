@@ -192,7 +192,7 @@ def navigation_columns(page: Page, site_url: str) -> list[ColumnLink]:
         if _is_homepage(url, site_url, page.url):
             continue
         a = link.node
-        flags = zone_flags(page, a)
+        flags = zone_flags(page, a, link.attrs)
         if flags & IN_CRUMB_OR_FOOT:
             continue  # a footer_nav is footer: 关于我们, 网站地图 are no columns
         label = link.label
@@ -295,7 +295,7 @@ def _pager_firsts(page: Page) -> dict[str, tuple[int, str]]:
                 label = link.node.text(deep=True, strip=True)
                 if label in _PAGER_WORDS:
                     firsts.setdefault(label, (i, link.url))
-            title = link.node.attrs.get("title") or ""
+            title = link.attrs.get("title") or ""
             if title in _PAGER_WORDS:
                 firsts.setdefault(title, (i, link.url))
         page.memo["pager"] = firsts

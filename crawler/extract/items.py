@@ -177,7 +177,7 @@ def scan_items(page: Page, today: date) -> list[FoundItem]:
             continue
         if not article_like(url):
             continue
-        flags = zone_flags(page, link.node)
+        flags = zone_flags(page, link.node, link.attrs)
         if flags & IN_CRUMB_OR_FOOT:
             continue
         label = link.label

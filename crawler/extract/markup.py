@@ -109,13 +109,16 @@ _MORE_TEXT = re.compile(r"^(?:更多|more|查看更多|更多内容|更多信息
 NON_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 
 
-def link_label(a: LexborNode, text: str | None = None) -> str:
+def link_label(
+    a: LexborNode, text: str | None = None, attrs: dict[str, str | None] | None = None
+) -> str:
     """What a link says: its text, else its title, else its image's alt. `text` is the
-    link's a.text(deep=True, separator=" ", strip=True) when the caller has it already."""
+    link's a.text(deep=True, separator=" ", strip=True) and `attrs` its attributes when
+    the caller has them already."""
     if text is None:
         text = a.text(deep=True, strip=True, separator=" ")
     text = " ".join(text.split())
-    title = (a.attrs.get("title") or "").strip()
+    title = ((a.attributes if attrs is None else attrs).get("title") or "").strip()
     if title and (not text or (text.endswith(("...", "…")) and len(title) > len(text))):
         return title  # lists cut long titles; the title attribute keeps them whole
     if text:
@@ -140,7 +143,11 @@ def more_text(label: str) -> bool:
 
 def page_href(a: LexborNode) -> str | None:
     """The href of a link that leads to another page, else None."""
-    href = (a.attrs.get("href") or "").strip()
+    return _page_href(a.attributes.get("href"))
+
+
+def _page_href(value: str | None) -> str | None:
+    href = (value or "").strip()
     if not href or href[0] == "#":
         return None
     # every listed scheme ends with ":" within 11 characters; lower() only when one may
@@ -189,10 +196,13 @@ def node_ids(nodes: list[LexborNode], inner: str) -> set[int]:
 class PageLink:
     """One <a href> of the page's body and what extractors read from it, each read once."""
 
-    __slots__ = ("_label", "_text", "href", "mem_id", "node", "url")
+    __slots__ = ("_label", "_text", "attrs", "href", "mem_id", "node", "url")
 
-    def __init__(self, node: LexborNode, href: str | None, url: str | None) -> None:
+    def __init__(
+        self, node: LexborNode, attrs: dict[str, str | None], href: str | None, url: str | None
+    ) -> None:
         self.node = node
+        self.attrs = attrs  # node.attributes
         self.mem_id: int = node.mem_id
         self.href = href  # page_href(node): None for #anchors, javascript: …
         self.url = url  # absolute, without #fragment; None when href is None
@@ -210,7 +220,7 @@ class PageLink:
     def label(self) -> str:
         """link_label(node)"""
         if self._label is None:
-            self._label = link_label(self.node, self.text)
+            self._label = link_label(self.node, self.text, self.attrs)
         return self._label
 
 
@@ -223,8 +233,10 @@ def body_links(page: Page) -> list[PageLink]:
         if body is not None:
             absolute = page.absolute
             for a in css(body, "a[href]"):
-                href = page_href(a)
-                links.append(PageLink(a, href, absolute(href) if href is not None else None))
+                attrs = a.attributes  # one native read for href, title, class and id
+                href = _page_href(attrs.get("href"))
+                url = absolute(href) if href is not None else None
+                links.append(PageLink(a, attrs, href, url))
         page.memo["links"] = links
     return links  # type: ignore[return-value]
 
@@ -261,7 +273,7 @@ IN_CRUMB_OR_FOOT = 2  # … CRUMB_SELECTOR or FOOT_SELECTOR matches
 HIDDEN_INLINE = 4  # … an element whose own style attribute hides it
 
 
-def _own_flags(node: LexborNode) -> int:
+def _own_flags(node: LexborNode, attrs: dict[str, str | None] | None = None) -> int:
     """The zone bits an element sets by itself: the selectors' tests, made in Python on
     attributes read once (class and id words are matched case-sensitively, as lexbor
     matches [class*=…])."""
@@ -271,7 +283,8 @@ def _own_flags(node: LexborNode) -> int:
         flags = IN_NAV
     elif tag in _FOOT_TAGS:
         flags = IN_CRUMB_OR_FOOT
-    attrs = node.attributes
+    if attrs is None:
+        attrs = node.attributes
     if not attrs:
         return flags
     cls = attrs.get("class")
@@ -301,7 +314,7 @@ def _flag_memo(page: Page) -> dict[int, int]:
     return memo
 
 
-def zone_flags(page: Page, node: LexborNode) -> int:
+def zone_flags(page: Page, node: LexborNode, attrs: dict[str, str | None] | None = None) -> int:
     """Which zones a body element lies in: the bits of every element from it up to the
     body (included), each element's bits read once per page.
 
@@ -325,7 +338,7 @@ def zone_flags(page: Page, node: LexborNode) -> int:
             break  # the queries are rooted at the body: nothing above it counts
         current = current.parent
     for mid, element in reversed(path):
-        own = _own_flags(element)
+        own = _own_flags(element, attrs if element is node else None)
         inherited |= own
         memo[mid] = inherited | own << _OWN
     return inherited
