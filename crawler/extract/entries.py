@@ -115,20 +115,16 @@ def _candidates(page: Page, word: str) -> list[LexborNode]:
     body = page.body
     if body is None:
         return []
-    flagged = page.memo.get("entry_flagged")
-    if flagged is None:
-        flagged = page.memo["entry_flagged"] = {n.mem_id for n in css(body, _FLAGGED)}
+    flagged_nodes = css(body, _FLAGGED)
+    flagged = {n.mem_id for n in flagged_nodes}
     texts = {a.mem_id for a in _text_candidates(page, word)}
     if not flagged and not texts:
         return []
-    every = page.memo.get("a_img")
-    if every is None:
-        every = page.memo["a_img"] = css(body, "a, img")
-    return [
-        node
-        for node in every  # type: ignore[attr-defined]
-        if node.mem_id in flagged or node.mem_id in texts
-    ]
+    if any(n.tag != "a" for n in flagged_nodes):
+        every = css(body, "a, img")  # a flagged img: a and img in document order
+    else:
+        every = page.memo.get("anchors") or css(body, "a")
+    return [node for node in every if node.mem_id in flagged or node.mem_id in texts]
 
 
 def _link_entry(page: Page) -> tuple[str | None, str | None]:
