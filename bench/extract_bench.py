@@ -83,16 +83,27 @@ once and counted that cost, which made the ratio on the labelled set 170×. Warm
 the figure above.
 
 Target (issue 3): ≥ 5× htmldate's pages/s. Met on the labelled set (real + fixtures).
-Not met on the farm pages: there htmldate answers most pages cheaply. An article page
-with a dated URL (58% of the farm set) costs htmldate one lxml parse and a URL regex,
-about as much as lexbor's parse alone, so no extractor that parses the page can be 5×
-faster on it; on column pages and homepages ours does several times htmldate's work
-(the whole item list, columns, entries, identity, hidden links) in about half its time.
-htmldate answers "the page's date", which on homepages and lists is often not the newest
-item (year-less [MM-DD] and URL-only dates): see the agreement table. Before the
-extraction was reworked for speed (commit ed8a156, measured the same way on the same
-day): ours 1,923 pages/s on real + fixtures (4.7×) and 2,646 on the farm (1.3×). Runs on
-this shared 2-core machine vary by about ±15%; the labelled set's 17 pages most.
+Not met on the farm pages, and not reachable there by trimming Python alone. An article
+page with a dated URL (58% of the farm set) costs htmldate one lxml parse and a URL
+regex; lexbor's parse alone is a fifth to a third of that, and ours then reads the
+metas, the visible text, the scripts, both entries and the site's identity (what
+inspection reads on a page). Column pages and homepages: ours answers every list item
+with its date, the zones, pagination, columns, entries, identity and hidden links;
+after the parse, the time is Python per link (35 on a farm column page, 50 on a
+homepage: its URL, zone, label, row and date, about 12 µs a link on a column page),
+not CSS queries. A 5× farm figure needs the per-link work in native code, or fewer
+links looked at. Before this round (page fields read on first use, zones read up each
+link's ancestors instead of CSS queries over the page, cheaper entry, identity and
+article-link tests), the same command the same day gave 1.3× on the farm and 5.9× on
+the labelled set; old and new code run page by page in one process (each page's
+fastest of 5 alternating runs) differ less: 1.09× on the farm (column pages 1.11×,
+articles 1.15×, homepages 0.96×), with identical answers on 18,000 pages. Runs on this
+shared 2-core machine vary by ±20% or more (another process used the second core
+throughout); four runs of this command on 29 Nov gave 1.5–1.9× on the farm and
+4.6–8.0× on the labelled set (17 pages, a few ms a run). Compare ratios within one
+run, not pages/s across runs. htmldate answers "the page's date", which on homepages and
+lists is often not the newest item (year-less [MM-DD] and URL-only dates): see the
+agreement table.
 
 The accuracy figures rest on: the three real article pages of tests/fixtures/pages/real
 (GeneralNewsExtractor's test pages: 山西, 浙江发改委, 中国政府网), the 14 hand-built
@@ -467,7 +478,8 @@ def main() -> None:
     )
     print(body)
     if args.write:
-        command = ".venv/bin/python bench/extract_bench.py " + " ".join(sys.argv[1:])
+        command = "flock /tmp/govcrawl-bench.lock .venv/bin/python bench/extract_bench.py "
+        command += " ".join(sys.argv[1:])
         write_results(command.strip(), body)
 
 
