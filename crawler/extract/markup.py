@@ -39,6 +39,16 @@ def _selector(tags: tuple[str, ...], classes: tuple[str, ...], ids: tuple[str, .
     return ",".join(parts)
 
 
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A search for any of the words as a substring (case-sensitive, as [class*=…])."""
+    return re.compile("|".join(re.escape(word) for word in words))
+
+
+_NAV_CLASS_WORD = _any_word(_NAV_CLASS)
+_NAV_ID_WORD = _any_word(_NAV_ID)
+_CRUMB_FOOT_CLASS_WORD = _any_word(_CRUMB_CLASS + _FOOT_CLASS)
+_CRUMB_FOOT_ID_WORD = _any_word(_CRUMB_ID + _FOOT_ID)
+
 NAV_SELECTOR = _selector(_NAV_TAGS, _NAV_CLASS, _NAV_ID)
 CRUMB_SELECTOR = _selector((), _CRUMB_CLASS, _CRUMB_ID)
 FOOT_SELECTOR = _selector(_FOOT_TAGS, _FOOT_CLASS, _FOOT_ID)
@@ -290,14 +300,14 @@ def _own_flags(node: LexborNode, attrs: dict[str, str | None] | None = None) -> 
     cls = attrs.get("class")
     ident = attrs.get("id")
     if cls:
-        if any(word in cls for word in _NAV_CLASS):
+        if _NAV_CLASS_WORD.search(cls):
             flags |= IN_NAV
-        if any(word in cls for word in _CRUMB_CLASS) or any(word in cls for word in _FOOT_CLASS):
+        if _CRUMB_FOOT_CLASS_WORD.search(cls):
             flags |= IN_CRUMB_OR_FOOT
     if ident:
-        if any(word in ident for word in _NAV_ID):
+        if _NAV_ID_WORD.search(ident):
             flags |= IN_NAV
-        if any(word in ident for word in _CRUMB_ID) or any(word in ident for word in _FOOT_ID):
+        if _CRUMB_FOOT_ID_WORD.search(ident):
             flags |= IN_CRUMB_OR_FOOT
     if "style" in attrs and HIDDEN_STYLE.search(attrs["style"] or ""):
         flags |= HIDDEN_INLINE
