@@ -96,10 +96,10 @@ links looked at. Before this round (page fields read on first use, zones read up
 link's ancestors instead of CSS queries over the page, cheaper entry, identity and
 article-link tests), the same command the same day gave 1.3× on the farm and 5.9× on
 the labelled set; old and new code run page by page in one process (each page's
-fastest of 5 alternating runs) differ less: 1.09× on the farm (column pages 1.11×,
-articles 1.15×, homepages 0.96×), with identical answers on 18,000 pages. Runs on this
+fastest of 5 alternating runs) differ less: 1.11× on the farm (column pages 1.13×,
+articles 1.15×, homepages 0.99×), with identical answers on 18,000 pages. Runs on this
 shared 2-core machine vary by ±20% or more (another process used the second core
-throughout); four runs of this command on 29 Nov gave 1.5–1.9× on the farm and
+throughout); five runs of this command on 29 Nov gave 1.5–1.9× on the farm and
 4.6–8.0× on the labelled set (17 pages, a few ms a run). Compare ratios within one
 run, not pages/s across runs. htmldate answers "the page's date", which on homepages and
 lists is often not the newest item (year-less [MM-DD] and URL-only dates): see the
