@@ -251,32 +251,6 @@ def body_links(page: Page) -> list[PageLink]:
     return links  # type: ignore[return-value]
 
 
-def nav_zones(page: Page) -> list[LexborNode]:
-    """The navigation zones (nav bars, menus), outermost and nested alike."""
-    zones = page.memo.get("nav_zones")
-    if zones is None:
-        body = page.body
-        zones = css(body, NAV_SELECTOR) if body is not None else []
-        page.memo["nav_zones"] = zones
-    return zones  # type: ignore[return-value]
-
-
-def zone_link_ids(page: Page) -> tuple[set[int], set[int]]:
-    """Links in the navigation zones, and links in the breadcrumb and footer zones."""
-    ids = page.memo.get("zone_link_ids")
-    if ids is None:
-        body = page.body
-        if body is None:
-            ids = set(), set()
-        else:
-            ids = (
-                node_ids(nav_zones(page), "a"),
-                node_ids(css(body, f"{CRUMB_SELECTOR},{FOOT_SELECTOR}"), "a"),
-            )
-        page.memo["zone_link_ids"] = ids
-    return ids  # type: ignore[return-value]
-
-
 # zone_flags bits
 IN_NAV = 1  # inside (or being) an element NAV_SELECTOR matches
 IN_CRUMB_OR_FOOT = 2  # … CRUMB_SELECTOR or FOOT_SELECTOR matches
@@ -328,9 +302,9 @@ def zone_flags(page: Page, node: LexborNode, attrs: dict[str, str | None] | None
     """Which zones a body element lies in: the bits of every element from it up to the
     body (included), each element's bits read once per page.
 
-    The same answer as the CSS queries rooted at the body (nav_zones, the crumb and
-    footer zones, the inline-hidden elements) followed by a descendant query in each,
-    for the handful of links that need it instead of every element of the page."""
+    The same answer as the CSS queries rooted at the body (NAV_SELECTOR, the crumb and
+    footer selectors, [style] hidden by HIDDEN_STYLE) followed by a descendant query in
+    each, for the handful of links that need it instead of every element of the page."""
     memo = _flag_memo(page)
     body = page.body
     top = body.mem_id if body is not None else -1
@@ -399,14 +373,6 @@ def hidden_elements(page: Page) -> list[LexborNode]:
             found += _hidden_by_sheet(page)
         page.memo["hidden"] = found
     return found  # type: ignore[return-value]
-
-
-def hidden_link_ids(page: Page) -> set[int]:
-    """mem_ids of the links inside hidden elements."""
-    ids = page.memo.get("hidden_link_ids")
-    if ids is None:
-        ids = page.memo["hidden_link_ids"] = node_ids(hidden_elements(page), "a")
-    return ids  # type: ignore[return-value]
 
 
 def hidden_by_ancestor(node: LexborNode, limit: int = 40) -> bool:
