@@ -189,6 +189,7 @@ class SiteCrawl:
         self.checked: dict[str, LinkStatus] = {}  # link checks finished
         self.checks: dict[str, asyncio.Task[LinkStatus]] = {}  # link checks running
         self.check_kinds: dict[str, LinkKind] = {}
+        self.checking: set[str] = set()  # checks past their slot: asking now
         self.scheduled: set[str] = set()
         self.parsed: set[str] = set()
         self.patterns: Counter[str] = Counter()
@@ -203,6 +204,7 @@ class SiteCrawl:
         self.in_hand: dict[str, FetchResult] = {}
         self.elapsed_s = 0.0  # time spent in earlier jobs
         self._progress = 0
+        self._drain_s = 0.0
         self.fetch_slots = asyncio.Semaphore(_PAGE_FETCHES)
         self.check_slots = asyncio.Semaphore(_CHECKS)
 
@@ -239,12 +241,23 @@ class SiteCrawl:
                 self.in_hand[url] = got
         self.elapsed_s += time.monotonic() - started
 
-    async def advance(self, deadline: float | None = None, *, progressed: bool = False) -> bool:
+    async def advance(
+        self,
+        deadline: float | None = None,
+        *,
+        progressed: bool = False,
+        drain_s: float | None = None,
+    ) -> bool:
         """Crawl and check until done (True) or until the monotonic ``deadline`` (False:
-        paused; fetches and checks in flight are cancelled and kept to do again).
+        paused; what is left is kept to do in the next job).
 
-        Unless the caller already ``progressed`` in this job, at least one page is read or
-        one check finished whatever the deadline, so a chain of jobs always ends."""
+        Past the deadline, pages and checks already asked for get ``drain_s`` more (one
+        fetch timeout by default) before the rest is put off. Unless the caller already
+        ``progressed`` in this job, at least one page is read or one check finished
+        whatever the deadline, so a chain of jobs always ends."""
+        if drain_s is None:
+            drain_s = self.fetcher.config.timeout.total_seconds()
+        self._drain_s = drain_s
         started = time.monotonic()
         self._progress = int(progressed)  # pages read and checks finished by this job
         for url, kind in list(self.check_kinds.items()):
@@ -252,24 +265,35 @@ class SiteCrawl:
         try:
             done = await self._pages(deadline) and await self._checks(deadline)
             if not done:
-                self.cancel_checks()
+                assert deadline is not None
+                await self._settle_checks(deadline + drain_s)
             return done
         finally:
             self.elapsed_s += time.monotonic() - started
 
     async def _pages(self, deadline: float | None) -> bool:
         window: deque[tuple[str, int, asyncio.Future[FetchResult]]] = deque()
+        # Past the deadline the pages already asked for are still read, for up to one
+        # fetch timeout more (within a job's bound): a job that stopped at once would
+        # throw away every answer that came in behind the one it was waiting for.
+        drain_until: float | None = None
         try:
             while self.frontier or window:
-                while self.frontier and len(window) < _WINDOW:
+                while drain_until is None and self.frontier and len(window) < _WINDOW:
                     url, depth = self.frontier.popleft()
                     got = self.in_hand.get(url)
                     fetch = _ready(got) if got is not None else _task(self._fetch(url))
                     window.append((url, depth, fetch))
+                if not window:
+                    return False  # drained: the rest waits for the next job
                 url, depth, fetch = window[0]
                 # A page in hand is read whatever the time: reading it costs no waiting.
-                if not await _within(fetch, deadline if self._progress else None):
-                    return False
+                limit = deadline if drain_until is None else drain_until
+                if not await _within(fetch, limit if self._progress else None):
+                    if drain_until is not None or deadline is None:
+                        return False
+                    drain_until = deadline + self._drain_s
+                    continue
                 self._progress += 1
                 window.popleft()
                 self.in_hand.pop(url, None)
@@ -292,6 +316,22 @@ class SiteCrawl:
             self.checked[url] = task.result()
             del self.checks[url]
         return True
+
+    async def _settle_checks(self, until: float) -> None:
+        """At a pause: checks already asking get until ``until`` to answer (their requests
+        are made; a check started again next job would make them twice), the waiting
+        ones are cancelled; ``check_kinds`` keeps every unfinished one to start again."""
+        for url, task in self.checks.items():
+            if url not in self.checking:
+                task.cancel()
+        asking = [task for url, task in self.checks.items() if url in self.checking]
+        left = until - time.monotonic()
+        if asking and left > 0:
+            await asyncio.wait(asking, timeout=left)
+        for url, task in self.checks.items():
+            if task.done() and not task.cancelled() and task.exception() is None:
+                self.checked[url] = task.result()
+        self.cancel_checks()
 
     def cancel_checks(self) -> None:
         """Cancel the checks in flight; ``check_kinds`` keeps them to start again."""
@@ -395,14 +435,18 @@ class SiteCrawl:
         host = _hostname(url)
         own = host == self.host
         async with self.check_slots:
-            status = await check_link(
-                url,
-                self.fetcher,
-                self.local if own else self.shared,
-                site_host=self.host,
-                soft404=self.soft_local if own else self.soft_shared,
-                kind=kind,
-            )
+            self.checking.add(url)
+            try:
+                status = await check_link(
+                    url,
+                    self.fetcher,
+                    self.local if own else self.shared,
+                    site_host=self.host,
+                    soft404=self.soft_local if own else self.soft_shared,
+                    kind=kind,
+                )
+            finally:
+                self.checking.discard(url)
         if not own and not self.shared.uplink and _unreachable_name(host, status):
             return replace(status, outcome="not_checked", error=f"monitor offline: {status.error}")
         return status

@@ -409,7 +409,8 @@ async def test_a_crawl_paused_at_every_step_and_resumed_from_json_reports_the_sa
     farm: SiteFarm,
 ) -> None:
     """A crawl carried across jobs: paused after each page read or check finished (a
-    deadline already past), its state through JSON, resumed by a new SiteCrawl."""
+    deadline already past, nothing drained), its state through JSON, resumed by a new
+    SiteCrawl."""
     fs = next(fs for fs in farm.sites if "broken_links" in fs.conditions)
     bounds = {"max_depth": 2, "max_pages": 25, "max_links": 150}
     async with Fetcher(config()) as fetcher:
@@ -422,7 +423,7 @@ async def test_a_crawl_paused_at_every_step_and_resumed_from_json_reports_the_sa
         )
         await crawl.start([], learn=True)
         parts = 1
-        while not await crawl.advance(deadline=time.monotonic()):
+        while not await crawl.advance(deadline=time.monotonic(), drain_s=0):
             carried = json.loads(json.dumps(CRAWL_STATE.dump_python(crawl.state(), mode="json")))
             crawl = SiteCrawl.restore(
                 CRAWL_STATE.validate_python(carried), fetcher, LinkCache(), PHRASES
@@ -454,3 +455,38 @@ async def test_a_crawl_stopped_at_its_time_bound_reports_what_it_read() -> None:
     assert report.truncated_time
     assert report.pages_crawled == 1
     assert 0 < report.links_checked < 300
+
+
+async def test_pausing_costs_no_request_when_answers_come_within_the_drain(
+    farm: SiteFarm,
+) -> None:
+    """Paused at every chance, with the default drain: what was asked for is read before
+    the pause, so the site sees the same requests as one uninterrupted crawl."""
+    fs = next(fs for fs in farm.sites if "broken_links" in fs.conditions)
+    bounds = {"max_depth": 2, "max_pages": 60, "max_links": 400}
+    async with Fetcher(config()) as fetcher:
+        before = farm.requests
+        whole = await crawl_site(
+            fs.url, fetcher, cache=LinkCache(), soft404_phrases=PHRASES, **bounds
+        )
+        asked_whole = farm.requests - before
+        before = farm.requests
+        crawl = SiteCrawl(
+            fs.url,
+            fetcher,
+            LinkCache(),
+            per_pattern=default_per_pattern(60),
+            phrases=PHRASES,
+            **bounds,
+        )
+        await crawl.start([], learn=True)
+        parts = 1
+        while not await crawl.advance(deadline=time.monotonic()):
+            state = CRAWL_STATE.validate_python(CRAWL_STATE.dump_python(crawl.state()))
+            crawl = SiteCrawl.restore(state, fetcher, LinkCache(), PHRASES)
+            parts += 1
+        asked_paused = farm.requests - before
+        resumed = crawl.report(count_4xx_auth=False)
+    assert parts > 1
+    assert _same_report(resumed) == _same_report(whole)
+    assert asked_paused == asked_whole
