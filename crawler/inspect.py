@@ -346,6 +346,8 @@ class SiteInspection:
     async def _columns(self, deadline: float | None) -> bool:
         """Fetch and read the column pages; True when all are in."""
         st = self.state
+        if self.progressed and _past(deadline):
+            return False  # this job's time went on the homepage
         fetches = {
             i: asyncio.ensure_future(self.fetcher.get(st.column_links[i].url, site_host=self.host))
             for i in st.columns_todo
@@ -357,6 +359,11 @@ class SiteInspection:
             left = None if deadline is None else deadline - time.monotonic()
             if fetches and (left is None or left > 0):
                 await asyncio.wait(fetches.values(), timeout=left)
+            pending = [fetch for fetch in fetches.values() if not fetch.done()]
+            if pending:
+                # Answers already asked for get one fetch timeout more, as in the crawl.
+                drain = self.fetcher.config.timeout.total_seconds()
+                await asyncio.wait(pending, timeout=drain)
         finally:
             for fetch in fetches.values():
                 fetch.cancel()
