@@ -22,7 +22,7 @@ import asyncio
 import ipaddress
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -282,7 +282,9 @@ class SiteCrawl:
                 while drain_until is None and self.frontier and len(window) < _WINDOW:
                     url, depth = self.frontier.popleft()
                     got = self.in_hand.get(url)
-                    fetch = _ready(got) if got is not None else _task(self._fetch(url))
+                    fetch = (
+                        _ready(got) if got is not None else asyncio.ensure_future(self._fetch(url))
+                    )
                     window.append((url, depth, fetch))
                 if not window:
                     return False  # drained: the rest waits for the next job
@@ -566,10 +568,6 @@ def _ready(result: FetchResult) -> asyncio.Future[FetchResult]:
     future: asyncio.Future[FetchResult] = asyncio.get_running_loop().create_future()
     future.set_result(result)
     return future
-
-
-def _task(fetch: Awaitable[FetchResult]) -> asyncio.Future[FetchResult]:
-    return asyncio.ensure_future(fetch)
 
 
 async def _within(task: asyncio.Future, deadline: float | None) -> bool:

@@ -146,7 +146,7 @@ INSPECTION_STATE = TypeAdapter(InspectionState)
 class SiteInspection:
     """One site's inspection in steps, so a service can bound each job: the homepage (with
     its attempts), the column pages, then the link check. ``advance`` runs until done or a
-    deadline; a paused inspection's ``state`` goes on in ``resume`` in any process."""
+    deadline; a paused inspection's ``state_data()`` goes on in ``resume`` in any process."""
 
     def __init__(
         self,
