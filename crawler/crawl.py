@@ -188,7 +188,7 @@ class SiteCrawl:
         self.page_status: dict[str, LinkStatus] = {}  # crawled pages, by requested URL
         self.checked: dict[str, LinkStatus] = {}  # link checks finished
         self.checks: dict[str, asyncio.Task[LinkStatus]] = {}  # link checks running
-        self.check_kinds: dict[str, LinkKind] = {}
+        self.check_kinds: dict[str, LinkKind] = {}  # checks not finished (to start again)
         self.checking: set[str] = set()  # checks past their slot: asking now
         self.scheduled: set[str] = set()
         self.parsed: set[str] = set()
@@ -315,7 +315,7 @@ class SiteCrawl:
             if not await _within(task, deadline if self._progress else None):
                 return False
             self._progress += 1
-            self.checked[url] = task.result()
+            self._settled(url, task.result())
             del self.checks[url]
         return True
 
@@ -332,8 +332,12 @@ class SiteCrawl:
             await asyncio.wait(asking, timeout=left)
         for url, task in self.checks.items():
             if task.done() and not task.cancelled() and task.exception() is None:
-                self.checked[url] = task.result()
+                self._settled(url, task.result())
         self.cancel_checks()
+
+    def _settled(self, url: str, status: LinkStatus) -> None:
+        self.checked[url] = status
+        self.check_kinds.pop(url, None)
 
     def cancel_checks(self) -> None:
         """Cancel the checks in flight; ``check_kinds`` keeps them to start again."""
@@ -345,7 +349,7 @@ class SiteCrawl:
         """End the crawl where it is (its time bound is spent): what was not read or not
         checked is left out of the report."""
         self.cancel_checks()
-        self.truncated_time = bool(self.frontier or self.check_kinds.keys() - self.checked.keys())
+        self.truncated_time = bool(self.frontier or self.check_kinds)
         self.frontier.clear()
         self.in_hand.clear()
 
@@ -476,7 +480,7 @@ class SiteCrawl:
             links=links,
             page_status=self.page_status,
             checked=self.checked,
-            to_check=[(u, k) for u, k in self.check_kinds.items() if u not in self.checked],
+            to_check=list(self.check_kinds.items()),
             scheduled=sorted(self.scheduled),
             parsed=sorted(self.parsed),
             patterns=dict(self.patterns),
@@ -513,8 +517,7 @@ class SiteCrawl:
         }
         crawl.page_status = dict(state.page_status)
         crawl.checked = dict(state.checked)
-        crawl.check_kinds = dict.fromkeys(state.checked, "page")  # kind matters only to run
-        crawl.check_kinds.update(state.to_check)  # advance starts them again
+        crawl.check_kinds = dict(state.to_check)  # advance starts them again
         crawl.scheduled = set(state.scheduled)
         crawl.parsed = set(state.parsed)
         crawl.patterns = Counter(state.patterns)

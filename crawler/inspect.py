@@ -247,14 +247,18 @@ class SiteInspection:
         facts need the homepage and its columns; the link check may stop short."""
         st = self.state
         if st.stage != "links":
-            result = site_result(self.site, st.checked_at)
-            result.error = f"timeout: inspection took longer than {st.worked_s:.0f} s"
-            return Inspection(result)
+            return self.not_checked(f"inspection took longer than {st.worked_s:.0f} s")
         if self.crawl is None and st.crawl is not None:
             self.crawl = self._restored_crawl()
         if self.crawl is not None:
             self.crawl.stop()
         return self._finish_all()
+
+    def not_checked(self, reason: str) -> Inspection:
+        """The site's result without findings: the time ran out before the census facts."""
+        result = site_result(self.site, self.state.checked_at)
+        result.error = f"timeout: {reason}"
+        return Inspection(result)
 
     # ---- the homepage ---------------------------------------------------------------
 

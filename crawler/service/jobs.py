@@ -24,7 +24,7 @@ from typing import Any
 from crawler.check import options_from
 from crawler.config import Settings
 from crawler.fetch import Fetcher
-from crawler.inspect import Inspection, SiteInspection, site_result
+from crawler.inspect import SiteInspection
 from crawler.linkcheck import LinkCache
 from crawler.recorder import Recorded, evidence_data, evidence_page
 from crawler.result import SiteResult
@@ -190,9 +190,7 @@ async def _inspect(ctx: JobContext, job_id: str, site: Site, part: dict | None) 
     except TimeoutError:
         # Recorded as not checked, so the slot counts as done and the site is tried again
         # at its next slot rather than retried in a loop.
-        result = site_result(site, inspection.state.checked_at)
-        result.error = "timeout: an inspection job overran its bound"
-        done = Inspection(result)
+        done = inspection.not_checked("an inspection job overran its bound")
     if done is None:
         if inspection.state.worked_s < settings.queue.inspect_timeout.total_seconds():
             return {
