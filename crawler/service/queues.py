@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -65,6 +66,7 @@ class JobQueue(Protocol):
     async def depth(self) -> dict[str, int]: ...
     async def ping(self) -> bool: ...
     async def close(self, grace_s: float) -> None: ...
+    async def in_flight(self) -> list[str]: ...
 
 
 class EmbeddedQueue:
@@ -138,6 +140,9 @@ class EmbeddedQueue:
 
     async def depth(self) -> dict[str, int]:
         return {kind: q.qsize() for kind, q in self.queues.items()}
+
+    async def in_flight(self) -> list[str]:
+        return sorted(self.pending)
 
     def running(self) -> dict[str, int]:
         return dict(self.ctx.running)
@@ -223,6 +228,23 @@ class ArqQueue:
             raise
         return job is not None
 
+    async def in_flight(self) -> list[str]:
+        """Ids of the jobs queued before this process started and not surely ended: waiting
+        or running in arq, or an inspection whose chain marker still stands."""
+        from arq.constants import in_progress_key_prefix, job_key_prefix
+
+        prefix = _glob_escape(self.prefix)
+        patterns = {
+            f"{prefix}:inspecting:*": len(chain_key(self.prefix, "")),
+            f"{job_key_prefix}{prefix}:*": len(job_key_prefix),
+            f"{in_progress_key_prefix}{prefix}:*": len(in_progress_key_prefix),
+        }
+        ids: set[str] = set()
+        for pattern, cut in patterns.items():
+            async for key in self.pool.scan_iter(match=pattern, count=1000):
+                ids.add(key.decode()[cut:] if isinstance(key, bytes) else key[cut:])
+        return sorted(ids)
+
     async def depth(self) -> dict[str, int]:
         async with self.pool.pipeline(transaction=False) as pipe:
             for kind in KINDS:
@@ -240,6 +262,10 @@ class ArqQueue:
     async def close(self, grace_s: float) -> None:
         with contextlib.suppress(Exception):
             await self.pool.aclose()
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
 
 
 def redis_settings(url: str):  # type: ignore[no-untyped-def]

@@ -16,7 +16,15 @@ from crawler.config import Settings
 from crawler.registry import load_sites
 from crawler.service.queues import JobQueue
 from crawler.service.recording import load_slots
-from crawler.service.schedule import INSPECTION, PROBE, Due, Intervals, due_jobs, to_ms
+from crawler.service.schedule import (
+    INSPECTION,
+    PROBE,
+    Due,
+    Intervals,
+    due_jobs,
+    parse_job_id,
+    to_ms,
+)
 from crawler.site import Site
 from crawler.store import Store
 
@@ -57,8 +65,14 @@ class Scheduler:
         return int(self.clock() * 1000)
 
     async def load(self) -> None:
-        """The registry and the slots already recorded (a restart carries on from there)."""
+        """The registry, the slots already recorded and those still queued or running (a
+        restart carries on from there: a site's nearest slot may have moved meanwhile)."""
         recorded = await load_slots(self.store)
+        for job_id in await self.queue.in_flight():
+            due = parse_job_id(job_id)
+            if due is not None:
+                key = (due.code, due.kind)
+                recorded[key] = max(recorded.get(key, due.slot_ms), due.slot_ms)
         for key, slot in recorded.items():
             self.done[key] = max(self.done.get(key, slot), slot)
         await self.reload_registry()
