@@ -122,7 +122,8 @@ def due_jobs(
     return out
 
 
-def count_slots(code: str, kind: str, interval: timedelta, after_ms: int, until_ms: int) -> int:
-    """Slot starts in (after_ms, until_ms]: how many jobs a steady schedule queues there."""
-    size, offset = _ms(interval), phase_ms(code, kind, interval)
-    return (until_ms - offset) // size - (after_ms - offset) // size
+def scheduled_count(code: str, kind: str, interval: timedelta, first_ms: int, until_ms: int) -> int:
+    """Jobs a steady schedule queues for a site first seen at ``first_ms``, up to slot start
+    ``until_ms``: its nearest slot (past or future), then every slot after it."""
+    size, first = _ms(interval), slot_start(code, kind, interval, first_ms, nearest=True)
+    return 0 if first > until_ms else 1 + (until_ms - first) // size

@@ -15,7 +15,7 @@ from service_kit import TOKEN, inspections, job_ids, probes, register, service_s
 from crawler.config import Settings
 from crawler.farm import SiteFarm
 from crawler.service.run import Service, run_service
-from crawler.service.schedule import PROBE, count_slots
+from crawler.service.schedule import PROBE, scheduled_count
 from crawler.site import SiteStatus
 from crawler.store import open_store
 
@@ -38,7 +38,7 @@ async def running(settings: Settings) -> AsyncIterator[Service]:
 def expected_probes(code: str, interval_s: float, start_ms: int, end_ms: int) -> int:
     from datetime import timedelta
 
-    return 1 + count_slots(code, PROBE, timedelta(seconds=interval_s), start_ms, end_ms)
+    return scheduled_count(code, PROBE, timedelta(seconds=interval_s), start_ms, end_ms)
 
 
 async def test_probes_on_schedule_inspections_once_recheck_and_registry_changes(

@@ -34,7 +34,7 @@ from service_kit import (
 from sqlalchemy import select
 
 from crawler.farm import SiteFarm
-from crawler.service.schedule import PROBE, count_slots, parse_job_id
+from crawler.service.schedule import PROBE, parse_job_id, scheduled_count
 from crawler.site import SiteStatus
 from crawler.store import Store, open_store
 from crawler.store.availability_models import ProbeRow
@@ -100,7 +100,7 @@ async def test_embedded_five_minutes_200_sites(farm200: SiteFarm, tmp_path: Path
     for fs in farm200.sites:
         site = fs.site
         if site.status is SiteStatus.OPEN and farm200.answers(site.code):
-            want = 1 + count_slots(site.code, PROBE, timedelta(seconds=PROBE_S), first_ms, cut_ms)
+            want = scheduled_count(site.code, PROBE, timedelta(seconds=PROBE_S), first_ms, cut_ms)
             if abs(probed[site.code] - want) > 1:
                 off[site.code] = (probed[site.code], want)
         if site.status is not SiteStatus.TEMPORARILY_CLOSED:
