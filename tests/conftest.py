@@ -32,3 +32,8 @@ async def farm() -> AsyncIterator[SiteFarm]:
 
 
 # --- end site farm ---
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow run first: a parallel run then finishes the rest beside them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

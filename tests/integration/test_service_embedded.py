@@ -139,7 +139,13 @@ async def test_results_survive_a_store_outage(
 
         blocker = sqlite3.connect(db, timeout=0, isolation_level=None)
         blocker.execute("PRAGMA busy_timeout=0")
-        blocker.execute("BEGIN EXCLUSIVE")
+        # Taken between two of the service's writes (this loop is the service's: no waiting).
+        while True:
+            try:
+                blocker.execute("BEGIN EXCLUSIVE")
+                break
+            except sqlite3.OperationalError:
+                await asyncio.sleep(0.01)
         await asyncio.sleep(outage_s + 11)  # longer than the store's 10 s busy timeout
         assert not service.recorder.state.store_ok
         blocker.execute("COMMIT")

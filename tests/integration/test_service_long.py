@@ -39,6 +39,8 @@ from crawler.site import SiteStatus
 from crawler.store import Store, open_store
 from crawler.store.availability_models import ProbeRow
 
+pytestmark = pytest.mark.slow
+
 SITES = 200
 RUN_S = float(os.environ.get("GOVCRAWL_TEST_LONG_RUN_S", "300"))
 PROBE_S = 2.0
