@@ -19,6 +19,7 @@ is checked once.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -78,6 +79,9 @@ def _canonical_query(query: str) -> str:
     return "&".join(sorted(quote(p, safe=_SAFE) for p in pairs))
 
 
+# A site's pages repeat the same links (navigation, footer) and a crawl reads many sites'
+# pages interleaved: a cache well beyond urlsplit's own 128 entries keeps those hits.
+@functools.lru_cache(maxsize=1 << 14)
 def canonical_url(url: str) -> str:
     """One spelling per resource: lowercase scheme and host, no default port, no
     fragment, session ids dropped, query parameters sorted, non-ASCII percent-encoded.
@@ -121,6 +125,7 @@ def url_pattern(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{query}" if query else "")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # as canonical_url: the same links, page after page
 def kind_of(url: str) -> LinkKind:
     """What a URL points at, judged by its path's extension (no extension: a page)."""
     path = urlsplit(url).path.lower()
@@ -157,7 +162,7 @@ def _absolute(page: Page, ref: str) -> str | None:
     if not ref or ref.startswith("#") or ref.lower().startswith(_SKIPPED_SCHEMES):
         return None
     url = page.absolute(ref)
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
+    if url.partition(":")[0].lower() not in ("http", "https"):
         return None  # ftp:, file:, weixin: …: nothing an HTTP check can open
     return canonical_url(url)
 
