@@ -269,14 +269,19 @@ class Run:
     seconds: dict[str, float]  # page name -> seconds in the fastest run
 
 
-def reset_htmldate_caches() -> None:
-    """htmldate memoizes date strings (lru_cache): a repeat over the same pages would read
-    its own answers back, which no crawl of new pages does. Each run starts empty, as ours
-    does (our only cache lives on one parsed page)."""
-    with contextlib.suppress(ImportError):
-        from htmldate.meta import reset_caches
+def reset_caches() -> None:
+    """Both extractors memoize (htmldate: date strings; ours: canonical URLs and link
+    kinds): a repeat over the same pages would read its own answers back, which no crawl of
+    new pages does. Each run starts empty; within a run, pages of one site share their
+    navigation links, as they do in a crawl."""
+    from crawler.extract.links import canonical_url, kind_of
 
-        reset_caches()
+    canonical_url.cache_clear()
+    kind_of.cache_clear()
+    with contextlib.suppress(ImportError):
+        from htmldate.meta import reset_caches as reset_htmldate
+
+        reset_htmldate()
 
 
 def measure(fn: Callable[[Sample, PageSet], str | None], ps: PageSet, repeat: int) -> Run:
@@ -286,7 +291,7 @@ def measure(fn: Callable[[Sample, PageSet], str | None], ps: PageSet, repeat: in
     answers: dict[str, str | None] = {}
     clock = time.perf_counter
     for _ in range(repeat):
-        reset_htmldate_caches()
+        reset_caches()
         fn(ps.samples[0], ps)
         times = []
         for sample in ps.samples:
