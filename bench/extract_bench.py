@@ -9,7 +9,8 @@ first column pages and two article pages per dated column) with their ground tru
 Measured on the same pages:
   - ours, full: parse_page plus every extractor inspection runs on that kind of page
     (homepage: redirect, homepage facts, columns, entries, identity, hidden links, words;
-    column: column facts and type; article: page date, entries, identity);
+    column: column facts and type; article: its date, as inspection reads entries and
+    identity on the homepage only);
   - ours, date: parse_page plus the one date answer (homepage_facts / column_facts /
     page_date), the like-for-like comparison with htmldate;
   - htmldate.find_date(html, extensive_search=…, url=…, max_date=today).
@@ -83,27 +84,27 @@ once and counted that cost, which made the ratio on the labelled set 170×. Warm
 the figure above.
 
 Target (issue 3): ≥ 5× htmldate's pages/s. Met on the labelled set (real + fixtures).
-Not met on the farm pages, and not reachable there by trimming Python alone. An article
-page with a dated URL (58% of the farm set) costs htmldate one lxml parse and a URL
-regex; lexbor's parse alone is a fifth to a third of that, and ours then reads the
-metas, the visible text, the scripts, both entries and the site's identity (what
-inspection reads on a page). Column pages and homepages: ours answers every list item
-with its date, the zones, pagination, columns, entries, identity and hidden links;
-after the parse, the time is Python per link (35 on a farm column page, 50 on a
-homepage: its URL, zone, label, row and date, about 12 µs a link on a column page),
-not CSS queries. A 5× farm figure needs the per-link work in native code, or fewer
-links looked at. Before this round (page fields read on first use, zones read up each
-link's ancestors instead of CSS queries over the page, cheaper entry, identity and
-article-link tests), the same command the same day gave 1.3× on the farm and 5.9× on
-the labelled set; old and new code run page by page in one process (each page's
-fastest of 5 alternating runs) differ less: 1.11× on the farm (column pages 1.13×,
-articles 1.15×, homepages 0.99×), with identical answers on 18,000 pages. Runs on this
-shared 2-core machine vary by ±20% or more (another process used the second core
-throughout); five runs of this command on 29 Nov gave 1.5–1.9× on the farm and
-4.6–8.0× on the labelled set (17 pages, a few ms a run). Compare ratios within one
-run, not pages/s across runs. htmldate answers "the page's date", which on homepages and
-lists is often not the newest item (year-less [MM-DD] and URL-only dates): see the
-agreement table.
+Not met on the farm pages (2.4× in the table above, and in the run before it),
+and not reachable there by trimming Python alone. An article page with a dated URL (58%
+of the farm set) costs htmldate one lxml parse and a URL regex; lexbor's parse alone is
+a fifth to a third of that, and ours then reads the metas, the visible text and the
+scripts for the page's date. Column pages and homepages: ours answers every list item
+with its date, the zones, pagination, columns, entries, identity and hidden links; after
+the parse, the time is Python per link (35 on a farm column page, 50 on a homepage: its
+URL, zone, label, row and date, about 12 µs a link on a column page, no single function
+over a sixth of it), not CSS queries. A 5× farm figure needs the per-link work in native
+code, or fewer links looked at. Our caches of canonical URLs and link kinds are emptied
+before each run, as htmldate's are; within a run a site's pages share their navigation
+links, as in a crawl. "ours" on articles is their date alone: inspection reads entries
+and identity on the homepage only (an earlier version of this table also ran them on
+articles, 1.1× there). Before the extraction round of 29 Nov (page fields read on first
+use, zones read up each link's ancestors instead of CSS queries over the page, cheaper
+entry, identity and article-link tests), the same command the same day gave 1.3× on the
+farm and 5.9× on the labelled set; five runs on 29 Nov after it gave 1.5–1.9× on the
+farm and 4.6–8.0× on the labelled set (17 pages, a few ms a run). Runs on this shared
+2-core machine vary by ±20% or more. Compare ratios within one run, not pages/s across
+runs. htmldate answers "the page's date", which on homepages and lists is often not the
+newest item (year-less [MM-DD] and URL-only dates): see the agreement table.
 
 The accuracy figures rest on: the three real article pages of tests/fixtures/pages/real
 (GeneralNewsExtractor's test pages: 山西, 浙江发改委, 中国政府网), the 14 hand-built
@@ -223,8 +224,7 @@ def ours_full(sample: Sample, ps: PageSet) -> str | None:
         facts = column_facts(page, today, ps.blank_phrases)
         column_type("", page.metas, KEYWORDS)
         return _iso(facts.latest_update)
-    find_entries(page)
-    site_identity(page)
+    # Inspection reads entries and identity on the homepage only; an article is dated.
     return _iso(page_date(page, today))
 
 
