@@ -229,8 +229,8 @@ class ArqQueue:
         return job is not None
 
     async def in_flight(self) -> list[str]:
-        """Ids of the jobs queued before this process started and not surely ended: waiting
-        or running in arq, or an inspection whose chain marker still stands."""
+        """Ids of the jobs not surely ended: waiting or running in arq, or an inspection
+        whose chain marker still stands (a restarted scheduler must not queue them again)."""
         from arq.constants import in_progress_key_prefix, job_key_prefix
 
         prefix = _glob_escape(self.prefix)
