@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from crawler.config import Settings
 from crawler.service.jobs import JobContext, run_job, site_payload
-from crawler.service.schedule import INSPECTION, KINDS, PROBE
+from crawler.service.schedule import INSPECTION, KINDS, PROBE, RECHECK, inspection_id_of
 from crawler.site import Site
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class JobQueue(Protocol):
     async def ping(self) -> bool: ...
     async def close(self, grace_s: float) -> None: ...
     async def in_flight(self) -> list[str]: ...
+    async def inspecting(self, code: str) -> str | None: ...
 
 
 class EmbeddedQueue:
@@ -143,6 +144,10 @@ class EmbeddedQueue:
 
     async def in_flight(self) -> list[str]:
         return sorted(self.pending)
+
+    async def inspecting(self, code: str) -> str | None:
+        """The id of an inspection of that site waiting or running, if any."""
+        return next(filter(None, (inspection_id_of(j, code) for j in self.pending)), None)
 
     def running(self) -> dict[str, int]:
         return dict(self.ctx.running)
@@ -244,6 +249,19 @@ class ArqQueue:
             async for key in self.pool.scan_iter(match=pattern, count=1000):
                 ids.add(key.decode()[cut:] if isinstance(key, bytes) else key[cut:])
         return sorted(ids)
+
+    async def inspecting(self, code: str) -> str | None:
+        """The id of an inspection of that site waiting or running, if any (arq keeps a
+        job's key until it ends; a chain's later jobs are named after the first)."""
+        from arq.constants import job_key_prefix
+
+        for kind in (INSPECTION, RECHECK):
+            pattern = f"{job_key_prefix}{_glob_escape(f'{self.prefix}:{kind}:{code}')}:*"
+            async for key in self.pool.scan_iter(match=pattern, count=1000):
+                text = key.decode() if isinstance(key, bytes) else key
+                if found := inspection_id_of(text[len(job_key_prefix) :], code):
+                    return found
+        return None
 
     async def depth(self) -> dict[str, int]:
         async with self.pool.pipeline(transaction=False) as pipe:

@@ -45,7 +45,7 @@ class Service:
             checks["queue"] = await self.queue.ping() and self.recorder.state.source_ok
         return checks
 
-    async def recheck(self, code: str) -> str | None:
+    async def recheck(self, code: str) -> tuple[str, bool] | None:
         return await self.scheduler.recheck(code)
 
     def reload_registry(self) -> None:

@@ -11,6 +11,7 @@ milliseconds since the Unix epoch, which makes ids and comparisons exact.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,24 @@ def to_ms(when: datetime) -> int:
 
 def from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+RECHECK = "recheck"  # an inspection asked for outside the schedule
+_PART = re.compile(r":part\d+$")  # a later job of an inspection's chain (arq)
+
+
+def recheck_job_id(prefix: str, code: str, now_ms: int) -> str:
+    return f"{prefix}:{RECHECK}:{code}:{now_ms}"
+
+
+def inspection_id_of(job_id: str, code: str) -> str | None:
+    """The inspection's own id when ``job_id`` (or one of its chain's jobs) inspects site
+    ``code``, scheduled or rechecked; None for anything else."""
+    base = _PART.sub("", job_id)
+    parts = base.rsplit(":", 3)
+    if len(parts) == 4 and parts[1] in (INSPECTION, RECHECK) and parts[2] == code:
+        return base
+    return None
 
 
 def parse_job_id(job_id: str) -> Due | None:

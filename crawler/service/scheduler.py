@@ -23,6 +23,7 @@ from crawler.service.schedule import (
     Intervals,
     due_jobs,
     parse_job_id,
+    recheck_job_id,
     to_ms,
 )
 from crawler.site import Site
@@ -142,14 +143,17 @@ class Scheduler:
                 PROBE, f"{self.prefix}:confirm:{code}:{to_ms(when)}", site, when
             )
 
-    async def recheck(self, code: str) -> str | None:
-        """An inspection now, outside the schedule; the job id, or None if unknown site."""
+    async def recheck(self, code: str) -> tuple[str, bool] | None:
+        """An inspection now, outside the schedule: (job id, queued). Not queued when one
+        of that site is already waiting or running (its id is given instead: its result
+        is the one asked for); None for a site not scheduled."""
         site = self.sites.get(code)
         if site is None:
             return None
-        job_id = f"{self.prefix}:recheck:{code}:{self.now_ms()}"
-        await self.queue.enqueue(INSPECTION, job_id, site)
-        return job_id
+        if under_way := await self.queue.inspecting(code):
+            return under_way, False
+        job_id = recheck_job_id(self.prefix, code, self.now_ms())
+        return job_id, await self.queue.enqueue(INSPECTION, job_id, site)
 
 
 async def _first(*events: asyncio.Event) -> None:

@@ -30,7 +30,7 @@ class ServiceHandle(Protocol):
     """What the running service offers the HTTP side (absent when only the API is served)."""
 
     async def readiness(self) -> dict[str, bool]: ...
-    async def recheck(self, code: str) -> str | None: ...
+    async def recheck(self, code: str) -> tuple[str, bool] | None: ...
     def reload_registry(self) -> None: ...
     async def describe(self) -> dict[str, Any]: ...
 
@@ -316,9 +316,13 @@ async def recheck(request: web.Request) -> web.Response:
     service = request.app.get(SERVICE)
     if service is None:
         return _json({"error": "no scheduler runs in this process"}, 503)
-    job_id = await service.recheck(site.code)
-    if job_id is None:
+    asked = await service.recheck(site.code)
+    if asked is None:
         return _json({"error": f"site {site.code} is not scheduled yet; try again shortly"}, 409)
+    job_id, queued = asked
+    if not queued:
+        # One inspection of a site at a time: the one under way answers this request.
+        return _json({"queued": False, "job_id": job_id, "reason": "already under way"}, 200)
     return _json({"queued": True, "job_id": job_id}, 202)
 
 

@@ -72,3 +72,7 @@ async def test_restart_across_the_half_interval_queues_nothing_twice(settings: S
         assert again.done[(SITE.code, INSPECTION)] == slot
         assert await again.tick() == 0
         assert again.queued[INSPECTION] == 0
+        # A recheck now is answered by the inspection under way, not queued beside it.
+        assert await again.queue.inspecting(SITE.code) == job_id
+        assert await again.recheck(SITE.code) == (job_id, False)
+        assert await again.queue.inspecting("5301000002") is None

@@ -200,3 +200,49 @@ async def test_long_inspections_go_on_in_further_jobs_and_are_recorded_once(
     for code in codes:
         check = latest[code].link_check
         assert check is not None and check.pages_crawled > 1 and not check.truncated_time, code
+
+
+async def _recorded(store, code: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 30
+    while (await inspections(store))[code] < count:
+        assert time.monotonic() < deadline, f"{count} inspections of {code} recorded"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_recheck_while_one_is_under_way_is_answered_by_it(
+    farm: SiteFarm, tmp_path: Path
+) -> None:
+    """One inspection of a site at a time: a second recheck names the one under way."""
+    settings = service_settings(sqlite_url(tmp_path), probe_interval=3600.0)
+    site = next(
+        fs.site
+        for fs in farm.sites
+        if fs.site.status is SiteStatus.OPEN and farm.answers(fs.site.code)
+    )
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with open_store(settings.store.url) as store:
+        await register(store, [site])
+        async with running(settings) as service, aiohttp.ClientSession() as http:
+            await _recorded(store, site.code, 1)  # the scheduled one
+            await farm.set_mode(site.code, "slow", delay=1.0)  # the recheck takes seconds
+            url = f"{service.url}/api/sites/{site.code}/recheck"
+            async with http.post(url, headers=auth) as resp:
+                assert resp.status == 202
+                first = await resp.json()
+            async with http.post(url, headers=auth) as resp:
+                assert resp.status == 200
+                again = await resp.json()
+            assert again == {
+                "queued": False,
+                "job_id": first["job_id"],
+                "reason": "already under way",
+            }
+            await _recorded(store, site.code, 2)
+            await farm.set_mode(site.code, "normal")
+            async with http.post(url, headers=auth) as resp:
+                assert resp.status == 202  # that one ended: a new one is queued
+                third = await resp.json()
+            await _recorded(store, site.code, 3)
+        ids = await job_ids(store)
+    assert len(ids) == len(set(ids)) == 3
+    assert {first["job_id"], third["job_id"]} < set(ids)

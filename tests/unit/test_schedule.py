@@ -11,8 +11,10 @@ from crawler.service.schedule import (
     Due,
     Intervals,
     due_jobs,
+    inspection_id_of,
     parse_job_id,
     phase_ms,
+    recheck_job_id,
     scheduled_count,
 )
 from crawler.site import Site, SiteStatus
@@ -103,3 +105,14 @@ def test_job_ids_name_their_slot() -> None:
     assert parse_job_id(due.job_id("govcrawl-test")) == due
     assert parse_job_id("govcrawl:recheck:5301000001:1800000000000") is None
     assert parse_job_id("check:abc:5301000001") is None
+
+
+def test_an_inspection_is_named_by_its_own_id_whatever_job_of_its_chain() -> None:
+    slot = Due("5301000001", INSPECTION, 3000).job_id("g:x")
+    assert inspection_id_of(slot, "5301000001") == slot
+    assert inspection_id_of(f"{slot}:part3", "5301000001") == slot
+    recheck = recheck_job_id("g:x", "5301000001", 42)
+    assert inspection_id_of(f"{recheck}:part1", "5301000001") == recheck
+    assert inspection_id_of(slot, "5301000002") is None
+    assert inspection_id_of(Due("5301000001", PROBE, 3000).job_id("g"), "5301000001") is None
+    assert inspection_id_of("g:confirm:5301000001:5", "5301000001") is None
