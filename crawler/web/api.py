@@ -7,7 +7,8 @@ parameter is a 400 naming it. Mutating endpoints need ``Authorization: Bearer <h
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime, tzinfo
+import json
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -41,19 +42,22 @@ SERVICE = web.AppKey("service", ServiceHandle)
 class BadParameter(web.HTTPBadRequest):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(
-            text=_dumps({"error": f"{name}: {message}", "parameter": name}),
+            text=dumps({"error": f"{name}: {message}", "parameter": name}),
             content_type="application/json",
         )
 
 
-def _dumps(data: Any) -> str:
-    import json
+def dumps(data: Any) -> str:
+    """The JSON of every route: Chinese as is, times in ISO 8601, anything else as text."""
+    return json.dumps(data, ensure_ascii=False, default=_plain)
 
-    return json.dumps(data, ensure_ascii=False, default=str)
+
+def _plain(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=_dumps(data), status=status, content_type="application/json")
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(text=dumps(data), status=status, content_type="application/json")
 
 
 def _int(request: web.Request, name: str, default: int, low: int, high: int | None) -> int:
@@ -126,7 +130,7 @@ def require_token(request: web.Request) -> None:
     scheme, _, value = given.partition(" ")
     if not token or scheme.lower() != "bearer" or not hmac.compare_digest(value.strip(), token):
         raise web.HTTPUnauthorized(
-            text=_dumps({"error": "a valid bearer token (http.token) is required"}),
+            text=dumps({"error": "a valid bearer token (http.token) is required"}),
             content_type="application/json",
             headers={"WWW-Authenticate": 'Bearer realm="govcrawl"'},
         )
@@ -157,7 +161,7 @@ async def _latest_rows(request: web.Request, with_payload: bool) -> dict[str, An
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return _json({"status": "alive"})
+    return json_response({"status": "alive"})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -178,7 +182,7 @@ async def readyz(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"ready": ready, "checks": checks}
     if monitor.offline:
         body["monitor_offline_since"] = monitor.since.isoformat() if monitor.since else None
-    return _json(body, 200 if ready else 503)
+    return json_response(body, 200 if ready else 503)
 
 
 async def list_sites(request: web.Request) -> web.Response:
@@ -204,7 +208,7 @@ async def list_sites(request: web.Request) -> web.Response:
                 "reachable": row.reachable if row else None,
             }
         )
-    return _json(_page(items, len(sites), limit, offset))
+    return json_response(_page(items, len(sites), limit, offset))
 
 
 async def _site_or_404(request: web.Request) -> SiteRow:
@@ -213,7 +217,7 @@ async def _site_or_404(request: web.Request) -> SiteRow:
         row = await session.get(SiteRow, code)
     if row is None:
         raise web.HTTPNotFound(
-            text=_dumps({"error": f"no registered site {code}"}), content_type="application/json"
+            text=dumps({"error": f"no registered site {code}"}), content_type="application/json"
         )
     return row
 
@@ -242,7 +246,7 @@ async def site_detail(request: web.Request) -> web.Response:
     weekly = await availability_for(
         request.app[STORE], [site.code], datetime.now(UTC), rule=census_rule(settings)
     )
-    return _json(with_weekly_availability(payload, weekly.get(site.code)))
+    return json_response(with_weekly_availability(payload, weekly.get(site.code)))
 
 
 async def site_history(request: web.Request) -> web.Response:
@@ -275,7 +279,7 @@ async def site_history(request: web.Request) -> web.Response:
             }
             for row in rows
         ]
-    return _json(_page(items, int(total or 0), limit, offset))
+    return json_response(_page(items, int(total or 0), limit, offset))
 
 
 async def problems(request: web.Request) -> web.Response:
@@ -307,7 +311,7 @@ async def problems(request: web.Request) -> web.Response:
                 }
                 | problem
             )
-    return _json(_page(found[offset : offset + limit], len(found), limit, offset))
+    return json_response(_page(found[offset : offset + limit], len(found), limit, offset))
 
 
 async def recheck(request: web.Request) -> web.Response:
@@ -315,31 +319,35 @@ async def recheck(request: web.Request) -> web.Response:
     site = await _site_or_404(request)
     service = request.app.get(SERVICE)
     if service is None:
-        return _json({"error": "no scheduler runs in this process"}, 503)
+        return json_response({"error": "no scheduler runs in this process"}, 503)
     asked = await service.recheck(site.code)
     if asked is None:
-        return _json({"error": f"site {site.code} is not scheduled yet; try again shortly"}, 409)
+        return json_response(
+            {"error": f"site {site.code} is not scheduled yet; try again shortly"}, 409
+        )
     job_id, queued = asked
     if not queued:
         # One inspection of a site at a time: the one under way answers this request.
-        return _json({"queued": False, "job_id": job_id, "reason": "already under way"}, 200)
-    return _json({"queued": True, "job_id": job_id}, 202)
+        return json_response(
+            {"queued": False, "job_id": job_id, "reason": "already under way"}, 200
+        )
+    return json_response({"queued": True, "job_id": job_id}, 202)
 
 
 async def reload_registry(request: web.Request) -> web.Response:
     require_token(request)
     service = request.app.get(SERVICE)
     if service is None:
-        return _json({"error": "no scheduler runs in this process"}, 503)
+        return json_response({"error": "no scheduler runs in this process"}, 503)
     service.reload_registry()
-    return _json({"reloading": True}, 202)
+    return json_response({"reloading": True}, 202)
 
 
 async def service_state(request: web.Request) -> web.Response:
     service = request.app.get(SERVICE)
     if service is None:
-        return _json({"error": "no scheduler runs in this process"}, 503)
-    return _json(await service.describe())
+        return json_response({"error": "no scheduler runs in this process"}, 503)
+    return json_response(await service.describe())
 
 
 def setup_api(app: web.Application) -> None:

@@ -11,10 +11,8 @@ and planned maintenance (adding and removing it needs the bearer token).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
 
 from aiohttp import web
 
@@ -29,22 +27,8 @@ from crawler.availability import (
     unreachable_problem,
 )
 from crawler.config import parse_duration
-from crawler.web.api import BadParameter, require_token
+from crawler.web.api import BadParameter, json_response, require_token
 from crawler.web.keys import SETTINGS, STORE
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        text=json.dumps(data, ensure_ascii=False, default=_default),
-        status=status,
-        content_type="application/json",
-    )
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _when(raw: str | None, name: str, request: web.Request) -> datetime | None:
@@ -71,7 +55,7 @@ async def get_outages(request: web.Request) -> web.Response:
         since=_when(request.query.get("since"), "since", request),
         until=_when(request.query.get("until"), "until", request),
     )
-    return _json([w.model_dump(mode="json") for w in windows])
+    return json_response([w.model_dump(mode="json") for w in windows])
 
 
 async def get_availability(request: web.Request) -> web.Response:
@@ -79,7 +63,7 @@ async def get_availability(request: web.Request) -> web.Response:
     codes = [c.strip() for c in raw.split(",") if c.strip()] if raw else None
     rule = census_rule(request.app[SETTINGS])
     found = await availability_for(request.app[STORE], codes, datetime.now(UTC), rule=rule)
-    return _json(
+    return json_response(
         {
             code: asdict(avail) | {"problem": unreachable_problem(avail)}
             for code, avail in found.items()
@@ -89,7 +73,7 @@ async def get_availability(request: web.Request) -> web.Response:
 
 async def get_monitor(request: web.Request) -> web.Response:
     status = monitor_status()
-    return _json(
+    return json_response(
         {"offline": status.offline, "since": status.since, "checked_at": status.checked_at}
     )
 
@@ -97,7 +81,7 @@ async def get_monitor(request: web.Request) -> web.Response:
 async def get_maintenance(request: web.Request) -> web.Response:
     include_past = request.query.get("all", "") in ("1", "true", "yes")
     items = await list_maintenance(request.app[STORE], include_past=include_past)
-    return _json([i.model_dump(mode="json") for i in items])
+    return json_response([i.model_dump(mode="json") for i in items])
 
 
 async def post_maintenance(request: web.Request) -> web.Response:
@@ -123,7 +107,7 @@ async def post_maintenance(request: web.Request) -> web.Response:
         )
     except ValueError as exc:
         raise BadParameter("body", str(exc)) from None
-    return _json(item.model_dump(mode="json"), 201)
+    return json_response(item.model_dump(mode="json"), 201)
 
 
 async def delete_maintenance(request: web.Request) -> web.Response:
@@ -133,8 +117,8 @@ async def delete_maintenance(request: web.Request) -> web.Response:
     except ValueError:
         raise BadParameter("id", "not a number") from None
     if not await remove_maintenance(request.app[STORE], maintenance_id):
-        return _json({"error": f"no maintenance window {maintenance_id}"}, 404)
-    return _json({"removed": maintenance_id})
+        return json_response({"error": f"no maintenance window {maintenance_id}"}, 404)
+    return json_response({"removed": maintenance_id})
 
 
 def setup_availability(app: web.Application) -> None:

@@ -14,27 +14,18 @@ each request (about a second for 1,900 sites; see bench/RESULTS.md).
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
 from crawler.reports import Quarter, QuarterError, make_report, report_json
 from crawler.reports.writers import markdown, xlsx_bytes
+from crawler.web.api import json_response
 from crawler.web.keys import SETTINGS, STORE
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMATS = ("json", "xlsx", "md")
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        text=json.dumps(data, ensure_ascii=False, default=str),
-        status=status,
-        content_type="application/json",
-    )
 
 
 def _download(body: bytes, name: str, content_type: str) -> web.Response:
@@ -49,7 +40,7 @@ async def _index(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     current = Quarter.containing(datetime.now(UTC), settings.tz)
     quarters = [current, current.previous()]
-    return _json(
+    return json_response(
         {
             "quarters": [
                 {
@@ -70,7 +61,7 @@ async def _report(request: web.Request) -> web.Response:
     text, _, fmt = name.partition(".")
     fmt = fmt or "json"
     if fmt not in _FORMATS:
-        return _json({"error": f"format {fmt!r}: choose json, xlsx or md"}, status=400)
+        return json_response({"error": f"format {fmt!r}: choose json, xlsx or md"}, status=400)
     settings = request.app[SETTINGS]
     current = Quarter.containing(datetime.now(UTC), settings.tz)
     try:
@@ -78,7 +69,7 @@ async def _report(request: web.Request) -> web.Response:
             text
         )
     except QuarterError as exc:
-        return _json({"error": str(exc), "parameter": "quarter"}, status=400)
+        return json_response({"error": str(exc), "parameter": "quarter"}, status=400)
     report = await make_report(request.app[STORE], quarter, settings)
     if fmt == "xlsx":
         # openpyxl takes about half a second for 1,900 sites: off the event loop.
@@ -86,7 +77,7 @@ async def _report(request: web.Request) -> web.Response:
         return _download(body, f"report-{quarter}.xlsx", XLSX_TYPE)
     if fmt == "md":
         return _download(markdown(report).encode(), f"report-{quarter}.md", "text/markdown")
-    return _json(report_json(report))
+    return json_response(report_json(report))
 
 
 def setup_reports(app: web.Application) -> None:
