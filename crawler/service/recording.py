@@ -324,6 +324,12 @@ class Recorder:
                 await asyncio.sleep(delay)  # not cut short by stop: results must not be lost
                 delay = min(delay * 2, self.max_backoff_s)
         self.state.store_ok = True
+        # Counted once committed: the store holds them whether or not the ack goes through.
+        self.state.recorded += len(envelopes)
+        self.state.batches += 1
+        self.state.last_recorded_at = datetime.now(UTC)
+        for env in envelopes:
+            self.state.seen[env["kind"]] = self.state.seen.get(env["kind"], 0) + 1
         tokens = [token for token, _ in items if token is not None]
         while True:
             try:
@@ -335,11 +341,6 @@ class Recorder:
                 if stop.is_set():
                     break
                 await asyncio.sleep(1.0)
-        self.state.recorded += len(envelopes)
-        self.state.batches += 1
-        self.state.last_recorded_at = datetime.now(UTC)
-        for env in envelopes:
-            self.state.seen[env["kind"]] = self.state.seen.get(env["kind"], 0) + 1
         if self.confirm is not None:
             for code, when in confirmations:
                 with contextlib.suppress(RedisError, OSError):

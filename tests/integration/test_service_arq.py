@@ -134,6 +134,12 @@ async def test_killed_worker_jobs_are_recorded_exactly_once(
                 procs[0].kill()  # SIGKILL mid-inspections: a claimed job frees after 1+2*3+5+10 s
                 procs[0].wait()
                 await _wait_for(lambda: _all_recorded(store, codes), 90, "every inspection")
+                # The test may read the store between the recorder's commit and its count.
+                await _wait_for(
+                    lambda: _reaches(service.recorder.state.seen["inspection"], len(codes)),
+                    5,
+                    "the recorder's count of every job it was handed",
+                )
                 handed = service.recorder.state.seen["inspection"]
         counts = await inspections(store)
         ids = await job_ids(store)
@@ -144,6 +150,10 @@ async def test_killed_worker_jobs_are_recorded_exactly_once(
 
 async def _some(value: int) -> bool:
     return value > 0
+
+
+async def _reaches(value: int, count: int) -> bool:
+    return value >= count
 
 
 async def test_service_restart_loses_and_repeats_nothing(
