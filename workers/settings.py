@@ -35,12 +35,11 @@ from crawler.service.queues import (
     chain_ttl,
     dumps,
     loads,
-    part_job_id,
     queue_name,
     redis_settings,
 )
 from crawler.service.recording import stream_key
-from crawler.service.schedule import INSPECTION, KINDS, PROBE
+from crawler.service.schedule import INSPECTION, KINDS, PROBE, part_job_id
 
 log = logging.getLogger(__name__)
 RESTART_DELAY_S = 2.0

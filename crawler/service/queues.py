@@ -20,7 +20,13 @@ from typing import Any, Protocol
 
 from crawler.config import Settings
 from crawler.service.jobs import JobContext, run_job, site_payload
-from crawler.service.schedule import INSPECTION, KINDS, PROBE, RECHECK, inspection_id_of
+from crawler.service.schedule import (
+    INSPECTION,
+    KINDS,
+    PROBE,
+    RECHECK,
+    inspection_id_of,
+)
 from crawler.site import Site
 
 log = logging.getLogger(__name__)
@@ -38,10 +44,6 @@ def chain_key(prefix: str, job_id: str) -> str:
     inspection's later jobs have ids of their own, and a restarted scheduler may not yet
     know of a result still on its way to the store."""
     return f"{prefix}:inspecting:{job_id}"
-
-
-def part_job_id(job_id: str, part: int) -> str:
-    return f"{job_id}:part{part}"
 
 
 def chain_ttl(settings: Settings) -> timedelta:

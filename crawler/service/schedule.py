@@ -55,7 +55,12 @@ def from_ms(ms: int) -> datetime:
 
 
 RECHECK = "recheck"  # an inspection asked for outside the schedule
-_PART = re.compile(r":part\d+$")  # a later job of an inspection's chain (arq)
+_PART = re.compile(r":part\d+$")
+
+
+def part_job_id(job_id: str, part: int) -> str:
+    """A later job of an inspection's chain (arq: each job needs an id of its own)."""
+    return f"{job_id}:part{part}"
 
 
 def recheck_job_id(prefix: str, code: str, now_ms: int) -> str:
