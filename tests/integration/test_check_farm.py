@@ -78,6 +78,4 @@ async def test_check_finds_designed_conditions(big_farm: SiteFarm, tmp_path: Pat
     assert not found.found_on_missing, found.found_on_missing[:5]
     # No reference site answers here: the names that do not resolve are not called broken.
     assert totals.uplink is False
-    assert not [
-        b.url for r in totals.results for b in r.broken_links if "gov.cn" in b.url
-    ]
+    assert not [b.url for r in totals.results for b in r.broken_links if "gov.cn" in b.url]

@@ -258,4 +258,3 @@ def test_head_distrust_is_per_host() -> None:
     cache.distrust_head("a.gov.cn")
     assert not cache.head_honest("a.gov.cn")
     assert cache.head_honest("b.gov.cn")
-
