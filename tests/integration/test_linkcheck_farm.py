@@ -430,7 +430,10 @@ async def test_a_crawl_paused_at_every_step_and_resumed_from_json_reports_the_sa
             )
             parts += 1
         resumed = crawl.report(count_4xx_auth=False)
-    assert whole.broken and parts > whole.pages_crawled  # one page or one check per part
+    # Each part reads one page or finishes one check, plus whatever has already arrived
+    # (how much depends on the machine); a page's links are fetched only after it is read,
+    # so the homepage, the pages it links to and theirs are at least three parts.
+    assert whole.broken and parts >= 3
     assert _same_report(resumed) == _same_report(whole)
     assert not resumed.truncated_time
 
