@@ -204,7 +204,6 @@ class SiteCrawl:
         self.in_hand: dict[str, FetchResult] = {}
         self.elapsed_s = 0.0  # time spent in earlier jobs
         self._progress = 0
-        self._drain_s = 0.0
         self.fetch_slots = asyncio.Semaphore(_PAGE_FETCHES)
         self.check_slots = asyncio.Semaphore(_CHECKS)
 
@@ -257,13 +256,12 @@ class SiteCrawl:
         whatever the deadline, so a chain of jobs always ends."""
         if drain_s is None:
             drain_s = self.fetcher.config.timeout.total_seconds()
-        self._drain_s = drain_s
         started = time.monotonic()
         self._progress = int(progressed)  # pages read and checks finished by this job
         for url, kind in list(self.check_kinds.items()):
             self._start_check(url, kind)  # what a pause cancelled (no-op for the rest)
         try:
-            done = await self._pages(deadline) and await self._checks(deadline)
+            done = await self._pages(deadline, drain_s) and await self._checks(deadline)
             if not done:
                 assert deadline is not None
                 await self._settle_checks(deadline + drain_s)
@@ -271,7 +269,7 @@ class SiteCrawl:
         finally:
             self.elapsed_s += time.monotonic() - started
 
-    async def _pages(self, deadline: float | None) -> bool:
+    async def _pages(self, deadline: float | None, drain_s: float) -> bool:
         window: deque[tuple[str, int, asyncio.Future[FetchResult]]] = deque()
         # Past the deadline the pages already asked for are still read, for up to one
         # fetch timeout more (within a job's bound): a job that stopped at once would
@@ -294,7 +292,7 @@ class SiteCrawl:
                 if not await _within(fetch, limit if self._progress else None):
                     if drain_until is not None or deadline is None:
                         return False
-                    drain_until = deadline + self._drain_s
+                    drain_until = deadline + drain_s
                     continue
                 self._progress += 1
                 window.popleft()

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -24,7 +24,6 @@ from crawler.service.schedule import (
     INSPECTION,
     KINDS,
     PROBE,
-    RECHECK,
     inspection_id_of,
 )
 from crawler.site import Site
@@ -240,16 +239,10 @@ class ArqQueue:
         whose chain marker still stands (a restarted scheduler must not queue them again)."""
         from arq.constants import in_progress_key_prefix, job_key_prefix
 
-        prefix = _glob_escape(self.prefix)
-        patterns = {
-            f"{prefix}:inspecting:*": len(chain_key(self.prefix, "")),
-            f"{job_key_prefix}{prefix}:*": len(job_key_prefix),
-            f"{in_progress_key_prefix}{prefix}:*": len(in_progress_key_prefix),
-        }
-        ids: set[str] = set()
-        for pattern, cut in patterns.items():
-            async for key in self.pool.scan_iter(match=pattern, count=1000):
-                ids.add(key.decode()[cut:] if isinstance(key, bytes) else key[cut:])
+        ours = f"{_glob_escape(self.prefix)}:*"
+        ids = {job_id async for job_id in self._ids(chain_key(self.prefix, ""))}
+        for key_prefix in (job_key_prefix, in_progress_key_prefix):
+            ids.update([job_id async for job_id in self._ids(key_prefix, ours)])
         return sorted(ids)
 
     async def inspecting(self, code: str) -> str | None:
@@ -257,13 +250,16 @@ class ArqQueue:
         job's key until it ends; a chain's later jobs are named after the first)."""
         from arq.constants import job_key_prefix
 
-        for kind in (INSPECTION, RECHECK):
-            pattern = f"{job_key_prefix}{_glob_escape(f'{self.prefix}:{kind}:{code}')}:*"
-            async for key in self.pool.scan_iter(match=pattern, count=1000):
-                text = key.decode() if isinstance(key, bytes) else key
-                if found := inspection_id_of(text[len(job_key_prefix) :], code):
-                    return found
+        async for job_id in self._ids(job_key_prefix, f"{_glob_escape(self.prefix)}:*:{code}:*"):
+            if found := inspection_id_of(job_id, code):
+                return found
         return None
+
+    async def _ids(self, key_prefix: str, rest: str = "*") -> AsyncIterator[str]:
+        """What follows ``key_prefix`` in the keys matching ``rest`` (a glob) after it."""
+        async for key in self.pool.scan_iter(match=_glob_escape(key_prefix) + rest, count=1000):
+            text = key.decode() if isinstance(key, bytes) else key
+            yield text[len(key_prefix) :]
 
     async def depth(self) -> dict[str, int]:
         async with self.pool.pipeline(transaction=False) as pipe:

@@ -68,13 +68,10 @@ class Scheduler:
     async def load(self) -> None:
         """The registry, the slots already recorded and those still queued or running (a
         restart carries on from there: a site's nearest slot may have moved meanwhile)."""
-        recorded = await load_slots(self.store)
-        for job_id in await self.queue.in_flight():
-            due = parse_job_id(job_id)
-            if due is not None:
-                key = (due.code, due.kind)
-                recorded[key] = max(recorded.get(key, due.slot_ms), due.slot_ms)
-        for key, slot in recorded.items():
+        slots = list((await load_slots(self.store)).items())
+        queued = (parse_job_id(job_id) for job_id in await self.queue.in_flight())
+        slots += [((due.code, due.kind), due.slot_ms) for due in queued if due is not None]
+        for key, slot in slots:
             self.done[key] = max(self.done.get(key, slot), slot)
         await self.reload_registry()
 

@@ -42,12 +42,12 @@ SERVICE = web.AppKey("service", ServiceHandle)
 class BadParameter(web.HTTPBadRequest):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(
-            text=dumps({"error": f"{name}: {message}", "parameter": name}),
+            text=_dumps({"error": f"{name}: {message}", "parameter": name}),
             content_type="application/json",
         )
 
 
-def dumps(data: Any) -> str:
+def _dumps(data: Any) -> str:
     """The JSON of every route: Chinese as is, times in ISO 8601, anything else as text."""
     return json.dumps(data, ensure_ascii=False, default=_plain)
 
@@ -57,7 +57,7 @@ def _plain(value: Any) -> str:
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=dumps(data), status=status, content_type="application/json")
+    return web.Response(text=_dumps(data), status=status, content_type="application/json")
 
 
 def _int(request: web.Request, name: str, default: int, low: int, high: int | None) -> int:
@@ -130,7 +130,7 @@ def require_token(request: web.Request) -> None:
     scheme, _, value = given.partition(" ")
     if not token or scheme.lower() != "bearer" or not hmac.compare_digest(value.strip(), token):
         raise web.HTTPUnauthorized(
-            text=dumps({"error": "a valid bearer token (http.token) is required"}),
+            text=_dumps({"error": "a valid bearer token (http.token) is required"}),
             content_type="application/json",
             headers={"WWW-Authenticate": 'Bearer realm="govcrawl"'},
         )
@@ -217,7 +217,7 @@ async def _site_or_404(request: web.Request) -> SiteRow:
         row = await session.get(SiteRow, code)
     if row is None:
         raise web.HTTPNotFound(
-            text=dumps({"error": f"no registered site {code}"}), content_type="application/json"
+            text=_dumps({"error": f"no registered site {code}"}), content_type="application/json"
         )
     return row
 
