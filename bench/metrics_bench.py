@@ -24,9 +24,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from crawler.availability import handle_probes
+from crawler.availability import availability_for, handle_probes
 from crawler.config import Settings
-from crawler.metrics import load_availability
 from crawler.probe import ProbeResult
 from crawler.recorder import Recorded, latest_results, record
 from crawler.registry import import_sites, load_sites
@@ -150,7 +149,7 @@ async def main(count: int, scrapes: int, probe_hours: float) -> None:
                 await latest_results(store)
                 parts["results"].append(time.perf_counter() - started)
                 started = time.perf_counter()
-                await load_availability(store, [s.code for s in sites], datetime.now(UTC))
+                await availability_for(store, [s.code for s in sites], datetime.now(UTC))
                 parts["availability"].append(time.perf_counter() - started)
 
             scrape = []

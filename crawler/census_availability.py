@@ -7,11 +7,13 @@ The numbers come from the rules profile (rules/*.yaml: availability, early_warni
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
 from crawler.config import Settings
+from crawler.result import AvailabilitySummary, Problem, ProblemKind, SiteResult
 from crawler.rules import load_rules
 
 CensusStatus = Literal["veto", "warning", "ok", "insufficient_data"]
@@ -69,33 +71,38 @@ def unreachable_problem(avail: Any) -> dict[str, Any] | None:
     }
 
 
-def with_weekly_availability(result: dict[str, Any], avail: Any | None) -> dict[str, Any]:
+def with_weekly_availability(result: SiteResult, avail: Any | None) -> SiteResult:
     """A stored site result as the running service reads it: with a week of probes
     behind it, site_unreachable is the weekly share rule, not the inspection's three
     attempts (that answer stays in reachable/error as the spot-check result). With
-    too few probes the inspection's own finding stands. Adds an ``availability`` summary.
+    too few probes the inspection's own finding stands. Adds the ``availability`` summary.
     """
     if avail is None:
         return result
-    out = dict(result)
-    out["availability"] = {
-        "window_days": avail.window_days,
-        "probes": avail.probes,
-        "failed": avail.failed,
-        "failed_share": avail.failed_share,
-        "probes_per_day": avail.probes_per_day,
-        "census": avail.census,
-        "up": avail.up,
-        "outage_open_seconds": avail.outage_open_seconds,
-    }
+    summary = AvailabilitySummary(
+        window_days=avail.window_days,
+        probes=avail.probes,
+        failed=avail.failed,
+        failed_share=avail.failed_share,
+        probes_per_day=avail.probes_per_day,
+        census=avail.census,
+        up=avail.up,
+        outage_open_seconds=avail.outage_open_seconds,
+    )
     if avail.census == "insufficient_data":
-        return out
-    problems = [p for p in out.get("problems", []) if p.get("kind") != "site_unreachable"]
+        return result.model_copy(update={"availability": summary})
+    problems = [p for p in result.problems if p.kind is not ProblemKind.SITE_UNREACHABLE]
     weekly = unreachable_problem(avail)
     if weekly is not None:
-        problems.insert(0, weekly)
-    out["problems"] = problems
-    if out.get("verdict") != "not_checked" or weekly is not None:
-        vetoed = any(p.get("veto") for p in problems)
-        out["verdict"] = "unqualified" if vetoed else "qualified"
-    return out
+        problems.insert(0, Problem.model_validate(weekly))
+    update: dict[str, Any] = {"availability": summary, "problems": problems}
+    if result.verdict != "not_checked" or weekly is not None:
+        update["verdict"] = "unqualified" if any(p.veto for p in problems) else "qualified"
+    return result.model_copy(update=update)
+
+
+def with_weekly_availabilities(
+    results: Mapping[str, SiteResult], avails: Mapping[str, Any]
+) -> dict[str, SiteResult]:
+    """with_weekly_availability for each site of a code -> result map."""
+    return {code: with_weekly_availability(r, avails.get(code)) for code, r in results.items()}

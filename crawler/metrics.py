@@ -355,13 +355,6 @@ def _seconds(rec: Any) -> float | None:
 # ------------------------------------------------------------------------------ refreshing
 
 
-async def load_availability(store: Any, codes: Sequence[str], now: datetime) -> dict:
-    """Each site's last probe, open outage and census share (crawler.availability)."""
-    from crawler.availability import availability_for
-
-    return availability_from(await availability_for(store, codes, now))
-
-
 def _monitor_offline() -> bool:
     """Whether this process's recorder last found govcrawl itself cut off (its probes then
     count for nothing)."""
@@ -396,16 +389,24 @@ class ResultsCache:
 
 
 async def load_snapshot(
-    store: Any, tz: tzinfo, now: datetime | None = None, results: ResultsCache | None = None
+    store: Any,
+    tz: tzinfo,
+    now: datetime | None = None,
+    results: ResultsCache | None = None,
+    rule: Any = None,
 ) -> Snapshot:
-    """Read the registry, latest results and availability; build the per-site view."""
+    """Read the registry, latest results and availability; build the per-site view. The
+    results are read as the service reads them, with the week of probes folded in
+    (`rule`: the census availability rule, crawler.census_availability.census_rule)."""
+    from crawler.availability import availability_for
+    from crawler.census_availability import with_weekly_availabilities
     from crawler.registry import load_sites
 
     now = now or datetime.now(tz)
     started = time.perf_counter()
     sites = await load_sites(store)
-    latest = await (results or ResultsCache()).get(store)
-    availability = await load_availability(store, [s.code for s in sites], now)
+    weekly = await availability_for(store, [s.code for s in sites], now, rule=rule)
+    latest = with_weekly_availabilities(await (results or ResultsCache()).get(store), weekly)
     set_monitor_online(not _monitor_offline())
-    snapshot = build_snapshot(sites, latest, availability, now, tz)
+    snapshot = build_snapshot(sites, latest, availability_from(weekly), now, tz)
     return replace(snapshot, build_seconds=time.perf_counter() - started)

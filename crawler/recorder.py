@@ -103,14 +103,16 @@ async def record(store: Store, items: Sequence[Recorded]) -> int:
     return int(after or 0) - int(before or 0)
 
 
-async def latest_results(store: Store, kind: str = "inspection") -> dict[str, SiteResult]:
-    """Each site's newest result of a kind."""
-    newest = (
-        select(ResultRow.code, func.max(ResultRow.id).label("id"))
-        .where(ResultRow.kind == kind)
-        .group_by(ResultRow.code)
-        .subquery()
+async def latest_results(
+    store: Store, kind: str = "inspection", codes: Sequence[str] | None = None
+) -> dict[str, SiteResult]:
+    """Each site's newest result of a kind (of the given sites, or of all)."""
+    newest = select(ResultRow.code, func.max(ResultRow.id).label("id")).where(
+        ResultRow.kind == kind
     )
+    if codes is not None:
+        newest = newest.where(ResultRow.code.in_(list(codes)))
+    newest = newest.group_by(ResultRow.code).subquery()
     async with store.session() as session:
         rows = (
             await session.scalars(select(ResultRow).join(newest, ResultRow.id == newest.c.id))

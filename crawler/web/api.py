@@ -15,9 +15,10 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from crawler.availability import availability_for, monitor_status
-from crawler.census_availability import census_rule, with_weekly_availability
+from crawler.census_availability import census_rule, with_weekly_availabilities
+from crawler.recorder import latest_results
 from crawler.registry import load_sites
-from crawler.result import ProblemKind
+from crawler.result import ProblemKind, SiteResult
 from crawler.site import Site, SiteStatus
 from crawler.store.models import ResultRow, SiteRow
 from crawler.web.keys import SETTINGS, STORE
@@ -139,22 +140,12 @@ def require_token(request: web.Request) -> None:
 # ------------------------------------------------------------------------ queries
 
 
-async def _latest_rows(request: web.Request, with_payload: bool) -> dict[str, Any]:
-    """Each site's newest inspection row (id, checked_at, verdict[, payload])."""
-    newest = (
-        select(ResultRow.code, func.max(ResultRow.id).label("id"))
-        .where(ResultRow.kind == "inspection")
-        .group_by(ResultRow.code)
-        .subquery()
-    )
-    cols = [ResultRow.code, ResultRow.checked_at, ResultRow.verdict, ResultRow.reachable]
-    if with_payload:
-        cols.append(ResultRow.payload)
-    async with request.app[STORE].session() as session:
-        rows = (
-            await session.execute(select(*cols).join(newest, ResultRow.id == newest.c.id))
-        ).all()
-    return {row.code: row for row in rows}
+async def _current(request: web.Request, codes: list[str]) -> dict[str, SiteResult]:
+    """The sites' latest inspections as the service reads them: a week of probes decides
+    site_unreachable (crawler.census_availability.with_weekly_availability)."""
+    store, settings = request.app[STORE], request.app[SETTINGS]
+    weekly = await availability_for(store, codes, datetime.now(UTC), rule=census_rule(settings))
+    return with_weekly_availabilities(await latest_results(store, codes=codes), weekly)
 
 
 # ------------------------------------------------------------------------ handlers
@@ -196,16 +187,16 @@ async def list_sites(request: web.Request) -> web.Response:
     if region:
         sites = [s for s in sites if s.region == region]
     chosen = sites[offset : offset + limit]
-    latest = await _latest_rows(request, with_payload=False)
+    latest = await _current(request, [s.code for s in chosen])
     items = []
     for site in chosen:
-        row = latest.get(site.code)
+        result = latest.get(site.code)
         items.append(
             _site_json(site)
             | {
-                "checked_at": _aware(row.checked_at, tz) if row else None,
-                "verdict": row.verdict if row else "not_checked",
-                "reachable": row.reachable if row else None,
+                "checked_at": _aware(result.checked_at, tz) if result else None,
+                "verdict": result.verdict if result else "not_checked",
+                "reachable": result.reachable if result else None,
             }
         )
     return json_response(_page(items, len(sites), limit, offset))
@@ -224,15 +215,12 @@ async def _site_or_404(request: web.Request) -> SiteRow:
 
 async def site_detail(request: web.Request) -> web.Response:
     site = await _site_or_404(request)
-    async with request.app[STORE].session() as session:
-        payload = await session.scalar(
-            select(ResultRow.payload)
-            .where(ResultRow.code == site.code, ResultRow.kind == "inspection")
-            .order_by(ResultRow.id.desc())
-            .limit(1)
-        )
-    if payload is None:  # registered, not inspected yet: the contract's shape, not checked
-        payload = {
+    result = (await _current(request, [site.code])).get(site.code)
+    if result is not None:
+        return json_response(result.model_dump(mode="json"))
+    # registered, not inspected yet: the contract's shape, not checked
+    return json_response(
+        {
             "code": site.code,
             "name": site.name,
             "region": site.region,
@@ -242,11 +230,7 @@ async def site_detail(request: web.Request) -> web.Response:
             "verdict": "not_checked",
             "problems": [],
         }
-    settings = request.app[SETTINGS]
-    weekly = await availability_for(
-        request.app[STORE], [site.code], datetime.now(UTC), rule=census_rule(settings)
     )
-    return json_response(with_weekly_availability(payload, weekly.get(site.code)))
 
 
 async def site_history(request: web.Request) -> web.Response:
@@ -289,17 +273,17 @@ async def problems(request: web.Request) -> web.Response:
     region = request.query.get("region") or None
     veto = _bool(request, "veto")
     sites = {s.code: s for s in await load_sites(request.app[STORE])}
-    latest = await _latest_rows(request, with_payload=True)
+    shown = sorted(code for code, site in sites.items() if region in (None, site.region))
+    latest = await _current(request, shown)
     found: list[dict[str, Any]] = []
-    for code in sorted(latest):
-        site = sites.get(code)
-        if site is None or (region and site.region != region):
+    for code in shown:
+        site, result = sites[code], latest.get(code)
+        if result is None:
             continue
-        row = latest[code]
-        for problem in row.payload.get("problems", []):
-            if kind and problem["kind"] != kind:
+        for problem in result.problems:
+            if kind and problem.kind != kind:
                 continue
-            if veto is not None and bool(problem.get("veto")) != veto:
+            if veto is not None and problem.veto != veto:
                 continue
             found.append(
                 {
@@ -307,9 +291,9 @@ async def problems(request: web.Request) -> web.Response:
                     "name": site.name,
                     "region": site.region,
                     "url": site.url,
-                    "checked_at": _aware(row.checked_at, tz),
+                    "checked_at": _aware(result.checked_at, tz),
                 }
-                | problem
+                | problem.model_dump(mode="json")
             )
     return json_response(_page(found[offset : offset + limit], len(found), limit, offset))
 

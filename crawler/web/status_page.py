@@ -16,7 +16,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from crawler.metrics import SiteAvailability, load_availability
+from crawler.availability import availability_for, outage_windows
+from crawler.census_availability import census_rule, with_weekly_availabilities
+from crawler.metrics import SiteAvailability, availability_from
 from crawler.recorder import evidence_body, latest_results
 from crawler.registry import load_sites
 from crawler.result import ProblemKind, SiteResult
@@ -176,8 +178,6 @@ def outage_lines(windows: Sequence[Any], now: datetime) -> list[OutageLine]:
 
 
 async def load_outages(store: Any, code: str, now: datetime) -> list[OutageLine]:
-    from crawler.availability import outage_windows
-
     return outage_lines(await outage_windows(store, codes=[code], now=now), now)
 
 
@@ -202,13 +202,22 @@ def _render(name: str, **context: Any) -> web.Response:
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
+async def _current(
+    store: Any, settings: Any, now: datetime, codes: list[str]
+) -> tuple[dict[str, SiteResult], dict[str, SiteAvailability]]:
+    """The sites' latest results as the service reads them (the week of probes folded
+    in) and their availability, from one read of each."""
+    weekly = await availability_for(store, codes, now, rule=census_rule(settings))
+    latest = await latest_results(store, codes=codes)
+    return with_weekly_availabilities(latest, weekly), availability_from(weekly)
+
+
 async def _overview(request: web.Request) -> web.Response:
     store, settings = request.app[STORE], request.app[SETTINGS]
     now = datetime.now(settings.tz)
     region = request.query.get("region") or None
     sites = await load_sites(store)
-    results = await latest_results(store)
-    availability = await load_availability(store, [s.code for s in sites], now)
+    results, availability = await _current(store, settings, now, [s.code for s in sites])
     view = overview(sites, results, availability, now, settings.alerts.report_after, region)
     regions = sorted({s.region for s in sites})
     return _render(
@@ -230,8 +239,8 @@ async def _site(request: web.Request) -> web.Response:
     if site is None:
         raise web.HTTPNotFound(text=f"no registered site {code}")
     now = datetime.now(settings.tz)
-    result = (await latest_results(store)).get(code)
-    avail = (await load_availability(store, [code], now)).get(code)
+    results, availability = await _current(store, settings, now, [code])
+    result, avail = results.get(code), availability.get(code)
     evidence = dict(result.evidence) if result else {}
     return _render(
         "site.html",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+from crawler.availability import handle_probes
 from crawler.config import Settings
+from crawler.probe import ProbeResult
 from crawler.recorder import Recorded, record
 from crawler.registry import import_sites
 from crawler.result import HomepageResult, Problem, SiteResult
@@ -109,3 +112,52 @@ async def test_the_service_app_serves_metrics_and_status_page(store: Store) -> N
         assert f'href="/sites/{SITES[0].code}"' in html
         report = await client.get("/api/reports/current.xlsx")  # the download link works
         assert "/api/reports/current.xlsx" in html and report.status == 200
+
+
+async def test_site_unreachable_is_the_week_of_probes_under_the_configured_rule(
+    store: Store, tmp_path: Path
+) -> None:
+    """Inspected fine, but 7 of the week's 140 probes failed: 5 %, the census veto. With
+    the operator's rules file raising the veto share to 10 %, the same week is a warning."""
+    site = SITES[1]
+    await import_sites(store, SITES, file_name="t.csv", file_sha256="0" * 64)
+    fine = _result(site).model_copy(update={"problems": [], "verdict": "qualified"})
+    await record(store, [Recorded(f"t:{site.code}", "inspection", fine)])
+    now = datetime.now(UTC)
+    probes = [
+        (
+            f"p{k}",
+            ProbeResult(
+                code=site.code,
+                url=site.url,
+                at=now - timedelta(hours=1.15 * k + 0.5),
+                outcome="timeout" if k % 20 == 0 else "ok",
+            ),
+        )
+        for k in range(140)
+    ]
+    await handle_probes(store, Settings(), probes, now)
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text("availability:\n  veto_failed_share: 0.10\n", encoding="utf-8")
+
+    seen = []
+    for settings in (Settings(), Settings(rules={"file": rules_file})):
+        app = web.Application()
+        app[STORE] = store
+        app[SETTINGS] = settings
+        setup_metrics(app, refresh_every=3600)
+        async with TestClient(TestServer(app)) as client:
+            body = await (await client.get("/metrics")).text()
+        samples = {
+            (s.name, s.labels.get("kind"), s.labels.get("level")): s.value
+            for family in text_string_to_metric_families(body)
+            for s in family.samples
+            if s.labels.get("code") == site.code
+        }
+        seen.append(
+            (
+                samples[("govcrawl_site_qualified", None, None)],
+                {k[2] for k in samples if k[:2] == ("govcrawl_site_problems", "site_unreachable")},
+            )
+        )
+    assert seen == [(0.0, {"veto"}), (1.0, {"warning"})]

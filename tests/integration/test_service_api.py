@@ -10,6 +10,8 @@ import pytest
 from aiohttp import web
 from service_kit import TOKEN, register, service_settings
 
+from crawler.availability import handle_probes
+from crawler.probe import ProbeResult
 from crawler.recorder import Recorded, record
 from crawler.result import Problem, ProblemKind, SiteResult
 from crawler.site import Site, SiteStatus
@@ -210,3 +212,42 @@ async def test_mutations_need_the_bearer_token(api: tuple[str, list[Site]]) -> N
     assert status == 404
     status, _ = await _get(f"{base}/api/service")
     assert status == 503
+
+
+async def test_every_reader_takes_site_unreachable_from_the_week_of_probes(
+    api: tuple[str, list[Site]], store: Store
+) -> None:
+    """Inspected fine, but 7 of the week's 140 probes failed (5 %: the census veto): the
+    site list, the site, the problem list and the status page all say so (the metrics:
+    test_metrics_route)."""
+    base, sites = api
+    site = sites[1]  # its newest inspection: a blank-columns warning, qualified
+    now = datetime.now(UTC)
+    probes = [
+        (
+            f"p{k}",
+            ProbeResult(
+                code=site.code,
+                url=site.url,
+                at=now - timedelta(hours=1.15 * k + 0.5),
+                outcome="timeout" if k % 20 == 0 else "ok",
+            ),
+        )
+        for k in range(140)
+    ]
+    await handle_probes(store, service_settings(store.url), probes, now)
+
+    _, listed = await _get(f"{base}/api/sites", params={"limit": "2"})
+    assert [s["verdict"] for s in listed["items"]] == ["unqualified", "unqualified"]  # type: ignore[index]
+    _, detail = await _get(f"{base}/api/sites/{site.code}")
+    result = SiteResult.model_validate(detail)
+    assert result.verdict == "unqualified" and result.reachable is True
+    assert [p.kind for p in result.problems] == ["site_unreachable", "blank_columns"]
+    assert result.availability is not None
+    assert (result.availability.probes, result.availability.failed) == (140, 7)
+    _, found = await _get(f"{base}/api/problems", params={"kind": "site_unreachable"})
+    assert [(p["code"], p["veto"]) for p in found["items"]] == [(site.code, True)]  # type: ignore[index]
+
+    _, page = await _get(f"{base}/")
+    unqualified = page.split("不合格网站", 1)[1]  # type: ignore[union-attr]
+    assert site.name in unqualified and "站点无法访问" in unqualified

@@ -10,8 +10,11 @@ from crawler.census_availability import (
     census_rule,
     census_status,
     unreachable_problem,
+    with_weekly_availabilities,
     with_weekly_availability,
 )
+from crawler.result import Problem, ProblemKind, SiteResult
+from crawler.site import SiteStatus
 
 RULE = CensusRule(window_days=7, min_probes_per_day=20, veto_failed_share=0.05)
 
@@ -63,31 +66,59 @@ def _avail(census: str, failed: int, probes: int = 140) -> Availability:
     )  # fmt: skip
 
 
-SPOT_CHECK_DOWN = {
-    "code": "5301000043",
-    "verdict": "unqualified",
-    "reachable": False,
-    "problems": [{"kind": "site_unreachable", "veto": True, "label": "站点无法访问"}],
-}
+SPOT_CHECK_DOWN = SiteResult(
+    code="5301000043", name="某县人民政府", region="某县", url="http://example.gov.cn/",
+    status=SiteStatus.OPEN, checked_at=datetime(2026, 11, 28, tzinfo=UTC), reachable=False,
+    verdict="unqualified",
+    problems=[
+        Problem(
+            kind=ProblemKind.SITE_UNREACHABLE, label="站点无法访问", veto=True, level="veto",
+            detail="首页三次无法打开",
+        ),
+        Problem(
+            kind=ProblemKind.HOMEPAGE_STALE, label="首页长期不更新", veto=False,
+            level="warning", detail="首页 20 天未更新",
+        ),
+    ],
+)  # fmt: skip
 
 
 def test_a_week_of_probes_overrides_the_spot_check() -> None:
     # Down at the moment of the inspection, but 1 of 140 probes failed this week.
     merged = with_weekly_availability(SPOT_CHECK_DOWN, _avail("ok", 1))
-    assert merged["problems"] == [] and merged["verdict"] == "qualified"
-    assert merged["reachable"] is False  # the spot-check answer is kept as such
-    assert merged["availability"]["census"] == "ok"
+    assert [p.kind for p in merged.problems] == [ProblemKind.HOMEPAGE_STALE]
+    assert merged.verdict == "qualified"
+    assert merged.reachable is False  # the spot-check answer is kept as such
+    assert merged.availability is not None and merged.availability.census == "ok"
+    assert SPOT_CHECK_DOWN.verdict == "unqualified"  # the stored result is left as it was
 
 
 def test_the_weekly_veto_makes_an_open_homepage_unqualified() -> None:
-    fine = {"code": "5301000043", "verdict": "qualified", "problems": []}
+    fine = SPOT_CHECK_DOWN.model_copy(update={"problems": [], "verdict": "qualified"})
     merged = with_weekly_availability(fine, _avail("veto", 7))
-    assert [p["kind"] for p in merged["problems"]] == ["site_unreachable"]
-    assert merged["problems"][0]["veto"] and merged["verdict"] == "unqualified"
+    assert [p.kind for p in merged.problems] == [ProblemKind.SITE_UNREACHABLE]
+    assert merged.problems[0].veto and merged.verdict == "unqualified"
+    assert "7 次无法访问" in merged.problems[0].detail
+
+
+def test_a_weekly_warning_is_listed_without_a_veto() -> None:
+    fine = SPOT_CHECK_DOWN.model_copy(update={"problems": [], "verdict": "qualified"})
+    merged = with_weekly_availability(fine, _avail("warning", 5))
+    assert [(p.kind, p.level, p.veto) for p in merged.problems] == [
+        (ProblemKind.SITE_UNREACHABLE, "warning", False)
+    ]
+    assert merged.verdict == "qualified"
 
 
 def test_too_few_probes_leave_the_spot_check_standing() -> None:
     merged = with_weekly_availability(SPOT_CHECK_DOWN, _avail("insufficient_data", 0, 30))
-    assert merged["problems"] == SPOT_CHECK_DOWN["problems"]
-    assert merged["verdict"] == "unqualified"
-    assert merged["availability"]["census"] == "insufficient_data"
+    assert merged.problems == SPOT_CHECK_DOWN.problems
+    assert merged.verdict == "unqualified"
+    assert merged.availability is not None
+    assert merged.availability.census == "insufficient_data"
+
+
+def test_no_probes_at_all_leave_the_result_as_it_is() -> None:
+    assert with_weekly_availability(SPOT_CHECK_DOWN, None) is SPOT_CHECK_DOWN
+    many = with_weekly_availabilities({"5301000043": SPOT_CHECK_DOWN}, {})
+    assert many == {"5301000043": SPOT_CHECK_DOWN}
