@@ -30,6 +30,8 @@ class RuleParams:
     backlog_for: timedelta = timedelta(minutes=30)
     stall_after: timedelta = timedelta(minutes=10)
     stall_for: timedelta = timedelta(minutes=5)
+    undelivered_after: timedelta = timedelta(minutes=30)  # an alert message still waiting
+    undelivered_for: timedelta = timedelta(minutes=5)
     evaluation_interval: timedelta = timedelta(minutes=1)
 
 
@@ -105,6 +107,19 @@ def rules(p: RuleParams = RuleParams()) -> dict[str, Any]:
                 "summary": "govcrawl 调度器停止",
                 "description": "The scheduler has not finished a pass for "
                 "{{ $value | humanizeDuration }}: no probes or inspections are being queued.",
+            },
+        },
+        {
+            "alert": "GovcrawlAlertsUndelivered",
+            "expr": "govcrawl_alerts_oldest_undelivered_seconds "
+            f"> {_s(p.undelivered_after)}",
+            "for": _d(p.undelivered_for),
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "govcrawl 告警消息未能送达（{{ $labels.hook }}）",
+                "description": "An alert message to hook {{ $labels.hook }} has waited "
+                "{{ $value | humanizeDuration }}: outage reports may reach nobody. The "
+                "service log names the delivery errors; govcrawl alerts test tries every hook.",
             },
         },
     ]

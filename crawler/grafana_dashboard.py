@@ -363,6 +363,13 @@ def panels() -> list[dict]:
             (0, 69, 8, 4),
             count=False,
         ),
+        _stat(
+            "告警消息待送达",
+            "Alert messages waiting for delivery to the configured hooks (alert: one waiting "
+            "over 30 min). A hook that refuses them leaves outage reports unsent.",
+            "sum(govcrawl_alerts_undelivered)",
+            (0, 73, 8, 4),
+        ),
         _timeseries(
             "抓取页面与链接",
             "Pages fetched and links checked per second by inspections.",

@@ -86,6 +86,31 @@ MONITOR_ONLINE = Gauge(
     registry=REGISTRY,
 )
 
+ALERT_DELIVERIES = Counter(
+    f"{PREFIX}_alert_deliveries",
+    "Alert delivery attempts by hook (its id: kind and a hash, no secret) and outcome "
+    "(delivered, failed).",
+    ["hook", "outcome"],
+    registry=REGISTRY,
+)
+ALERTS_UNDELIVERED = Gauge(
+    f"{PREFIX}_alerts_undelivered",
+    "Alert messages waiting for delivery, by configured hook.",
+    ["hook"],
+    registry=REGISTRY,
+)
+ALERTS_OLDEST_UNDELIVERED = Gauge(
+    f"{PREFIX}_alerts_oldest_undelivered_seconds",
+    "Age of the oldest alert message waiting for delivery, by configured hook (0: none).",
+    ["hook"],
+    registry=REGISTRY,
+)
+ALERTS_ORPHANED = Gauge(
+    f"{PREFIX}_alerts_orphaned",
+    "Alert messages kept for hooks no longer configured (delivered if the hook returns).",
+    registry=REGISTRY,
+)
+
 PROBE_OUTCOMES = (
     "ok", "dns", "refused", "timeout", "tls", "connection", "http_status", "bad_content",
     "maintenance_notice", "closure_notice", "server_default",
@@ -144,6 +169,26 @@ def scheduler_tick(timestamp: float | None = None) -> None:
 
 def set_monitor_online(online: bool) -> None:
     MONITOR_ONLINE.set(1 if online else 0)
+
+
+def observe_alert_delivery(hook: str, outcome: str) -> None:
+    """One delivery attempt of an alert message: outcome delivered or failed."""
+    ALERT_DELIVERIES.labels(hook, outcome).inc()
+
+
+def set_alert_backlog(waiting: Mapping[str, Any], configured: Iterable[str], now: datetime) -> None:
+    """The outbox as read from the store (crawler.alerts.outbox.undelivered: hook id ->
+    count and oldest): a series per configured hook, 0 when nothing waits, and the
+    messages of hooks no longer configured in one number."""
+    hooks = set(configured)
+    for hook in hooks:
+        for outcome in ("delivered", "failed"):  # from 0, so rate() sees the first one
+            ALERT_DELIVERIES.labels(hook, outcome)
+        found = waiting.get(hook)
+        ALERTS_UNDELIVERED.labels(hook).set(found.count if found else 0)
+        age = (now - found.oldest).total_seconds() if found else 0.0
+        ALERTS_OLDEST_UNDELIVERED.labels(hook).set(max(age, 0.0))
+    ALERTS_ORPHANED.set(sum(w.count for hook, w in waiting.items() if hook not in hooks))
 
 
 def start_worker_metrics_server(port: int, addr: str = "0.0.0.0") -> Any:

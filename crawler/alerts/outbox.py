@@ -14,16 +14,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crawler.alerts.hooks import DeliveryError, hook_id, hook_label, send
 from crawler.config import HookConfig, Settings
+from crawler.metrics import observe_alert_delivery
 from crawler.store import Store
 from crawler.store.availability_models import OutboxRow
 
@@ -154,8 +156,10 @@ async def _attempt(
             "next_attempt_at": datetime.now(UTC) + pause,
             "last_error": str(exc)[:2000],
         }
+        observe_alert_delivery(row.hook, "failed")
     else:
         values = {"attempts": row.attempts + 1, "delivered_at": datetime.now(UTC), "last_error": ""}
+        observe_alert_delivery(row.hook, "delivered")
     async with store.session() as session, session.begin():
         await session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
 
@@ -198,13 +202,25 @@ async def deliver_forever(store: Store, settings: Settings, stop: asyncio.Event)
                 waiter.cancel()
 
 
-async def pending_count(store: Store) -> int:
-    from sqlalchemy import func
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A hook's messages still waiting: how many, and since when the oldest."""
 
+    count: int
+    oldest: datetime
+
+
+async def undelivered(store: Store) -> dict[str, Undelivered]:
+    """Messages not yet delivered, by hook id (hooks no longer configured included)."""
+    query = (
+        select(OutboxRow.hook, func.count(), func.min(OutboxRow.created_at))
+        .where(OutboxRow.delivered_at.is_(None))
+        .group_by(OutboxRow.hook)
+    )
     async with store.session() as session:
-        return int(
-            await session.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None))
-            )
-            or 0
-        )
+        rows = (await session.execute(query)).all()
+    # SQLite hands back naive datetimes: they are stored in UTC
+    return {
+        hook: Undelivered(int(count), oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))
+        for hook, count, oldest in rows
+    }

@@ -12,10 +12,13 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from crawler.alerts.hooks import hook_id
+from crawler.alerts.outbox import undelivered
 from crawler.census_availability import census_rule
 from crawler.metrics import (
     REGISTRY,
@@ -24,6 +27,7 @@ from crawler.metrics import (
     Snapshot,
     exposition,
     load_snapshot,
+    set_alert_backlog,
     site_registry,
 )
 from crawler.web.keys import SETTINGS, STORE
@@ -47,10 +51,12 @@ class SiteMetrics:
 
     async def refresh(self, app: web.Application) -> Snapshot:
         async with self._lock:
-            settings = app[SETTINGS]
+            store, settings = app[STORE], app[SETTINGS]
             snapshot = await load_snapshot(
-                app[STORE], settings.tz, results=self.results, rule=census_rule(settings)
+                store, settings.tz, results=self.results, rule=census_rule(settings)
             )
+            hooks = [hook_id(hook) for hook in settings.alerts.hooks]
+            set_alert_backlog(await undelivered(store), hooks, datetime.now(UTC))
             # Rendering 1,900 sites' series takes ~0.1 s of CPU: once per refresh, off the loop.
             text = await asyncio.to_thread(exposition, site_registry(SiteCollector(snapshot)))
             self.collector.update(snapshot)

@@ -24,7 +24,7 @@ from aiohttp import web
 from crawler import metrics
 from crawler.availability import handle_probes
 from crawler.check import check_sites
-from crawler.config import Settings
+from crawler.config import HookConfig, Settings
 from crawler.farm import SiteFarm
 from crawler.farm.catalog import FarmSite
 from crawler.probe import probe_site
@@ -114,8 +114,13 @@ async def live_stack(farm: SiteFarm, tmp_path: Path) -> AsyncIterator[Stack]:
     # The monitor's own connectivity is judged by a reference site: a healthy farm site
     # here (the default references are on the internet, which this machine may not reach).
     reference = picked["healthy"].url
+    # One alert hook, where nothing listens: its messages wait in the outbox.
+    dead_hook = HookConfig(kind="webhook", url="http://127.0.0.1:9/hook")
     settings = settings.model_copy(
-        update={"probe": settings.probe.model_copy(update={"reference_urls": [reference]})}
+        update={
+            "probe": settings.probe.model_copy(update={"reference_urls": [reference]}),
+            "alerts": settings.alerts.model_copy(update={"hooks": [dead_hook]}),
+        }
     )
     async with open_store(settings.store.url) as store:
         sites = [fs.site for fs in picked.values()]

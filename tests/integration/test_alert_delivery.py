@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.controller import Controller
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from crawler.alerts import outbox
@@ -25,6 +27,8 @@ from crawler.alerts.messages import outage_payload
 from crawler.config import Settings
 from crawler.store import Store
 from crawler.store.availability_models import OutboxRow
+from crawler.web.keys import SETTINGS, STORE
+from crawler.web.metrics_route import setup_metrics
 
 NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
 SECRET = "SECtestsecret"
@@ -191,7 +195,7 @@ async def test_every_robot_kind_and_mail(store: Store, receiver: Receiver) -> No
         await _enqueue(store, settings, [("5301000041", 1)])
         await _deliver_until(store, settings, receiver.arrived)
         assert await asyncio.to_thread(mailbox.arrived.wait, 10)
-        assert await outbox.pending_count(store) == 0
+        assert await outbox.undelivered(store) == {}
     finally:
         controller.stop()
     ding = receiver.got["dingtalk"][0]
@@ -217,3 +221,56 @@ async def test_robot_refusal_is_retried_not_dropped(store: Store, receiver: Rece
     assert row.delivered_at is None and row.attempts == 1
     assert "sign not match" in row.last_error and "wrong-secret" not in row.last_error
     assert row.hook == hook_id(settings.alerts.hooks[0])
+
+
+def _samples(body: str) -> dict[tuple[str, str | None, str | None], float]:
+    """govcrawl_alert* samples by (name, hook, outcome)."""
+    return {
+        (s.name, s.labels.get("hook"), s.labels.get("outcome")): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+        if s.name.startswith("govcrawl_alert")
+    }
+
+
+async def _scrape(store: Store, settings: Settings) -> str:
+    app = web.Application()
+    app[STORE], app[SETTINGS] = store, settings
+    setup_metrics(app, refresh_every=3600)
+    async with TestClient(TestServer(app)) as client:
+        return await (await client.get("/metrics")).text()
+
+
+async def test_the_backlog_and_the_deliveries_are_in_the_metrics(
+    store: Store, receiver: Receiver
+) -> None:
+    """Waiting messages per configured hook with the oldest one's age, the messages of a
+    hook no longer configured apart, and every delivery attempt counted by outcome."""
+    url = f"{receiver.base}/webhook?token={TOKEN}"
+    settings = _settings([{"kind": "webhook", "url": url, "secret": SECRET}])
+    removed = _settings([{"kind": "webhook", "url": f"{receiver.base}/webhook?token=old"}])
+    await _enqueue(store, settings, [("5301000001", 1), ("5301000002", 1)])
+    await _enqueue(store, removed, [("5301000003", 1)])
+    hook = hook_id(settings.alerts.hooks[0])
+
+    waited = (datetime.now(UTC) - NOW).total_seconds()  # the oldest was enqueued at NOW
+    before = _samples(await _scrape(store, settings))
+    assert before[("govcrawl_alerts_undelivered", hook, None)] == 2
+    assert before[("govcrawl_alerts_oldest_undelivered_seconds", hook, None)] >= waited
+    assert before[("govcrawl_alerts_orphaned", None, None)] == 1
+    assert hook_id(removed.alerts.hooks[0]) not in {key[1] for key in before}
+
+    receiver.fail_first, receiver.expect = 2, 2
+    await _deliver_until(store, settings, receiver.arrived)
+    body = await _scrape(store, settings)
+    after = _samples(body)
+    assert TOKEN not in body and SECRET not in body
+    assert after[("govcrawl_alerts_undelivered", hook, None)] == 0
+    assert after[("govcrawl_alerts_oldest_undelivered_seconds", hook, None)] == 0
+    assert after[("govcrawl_alerts_orphaned", None, None)] == 1  # kept, not dropped
+
+    def attempts(samples: dict, outcome: str) -> float:
+        return samples[("govcrawl_alert_deliveries_total", hook, outcome)]
+
+    assert attempts(after, "delivered") - attempts(before, "delivered") == 2
+    assert attempts(after, "failed") - attempts(before, "failed") >= 2

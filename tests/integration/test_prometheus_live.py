@@ -24,9 +24,10 @@ import aiohttp
 import pytest
 import yaml
 from conftest import IN_CI
-from obs_stack import free_port, live_stack, probe_round
+from obs_stack import free_port, live_stack, probe_round, utcnow
 
 from crawler import alert_rules, grafana_dashboard, metrics
+from crawler.alerts import outbox
 from crawler.availability import outage_windows
 from crawler.farm import SiteFarm
 
@@ -43,6 +44,8 @@ TEST_RULES = alert_rules.RuleParams(
     backlog_for=timedelta(0),
     stall_after=timedelta(seconds=1),
     stall_for=timedelta(0),
+    undelivered_after=timedelta(seconds=1),
+    undelivered_for=timedelta(0),
     evaluation_interval=timedelta(seconds=1),
 )
 
@@ -127,7 +130,13 @@ async def test_dashboard_and_rules_against_live_prometheus(farm: SiteFarm, tmp_p
         )
 
         # The service's fleet signals, in the states that make every service alert fire:
-        # no workers, a growing probe queue, a scheduler whose last pass is long ago.
+        # no workers, a growing probe queue, a scheduler whose last pass is long ago, an
+        # alert message its hook (nothing listens there) has not taken.
+        async with stack.store.session() as session, session.begin():
+            await outbox.enqueue(
+                session, stack.store, stack.settings.alerts.hooks, key="live", code=down,
+                payload={"event": "outage_report_due", "code": down}, now=utcnow(),
+            )  # fmt: skip
         metrics.set_workers(0)
         metrics.scheduler_tick(time.time() - 3600)
         metrics.set_jobs_in_flight("probe", 1)

@@ -114,6 +114,7 @@ def test_rules_cover_the_duty_alerts() -> None:
         "GovcrawlWorkerMissing",
         "GovcrawlQueueBacklogGrowing",
         "GovcrawlSchedulerStalled",
+        "GovcrawlAlertsUndelivered",
     }
     down = next(
         r for g in data["groups"] for r in g["rules"] if r["alert"].startswith("GovcrawlSite")
