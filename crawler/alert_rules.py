@@ -111,8 +111,7 @@ def rules(p: RuleParams = RuleParams()) -> dict[str, Any]:
         },
         {
             "alert": "GovcrawlAlertsUndelivered",
-            "expr": "govcrawl_alerts_oldest_undelivered_seconds "
-            f"> {_s(p.undelivered_after)}",
+            "expr": f"govcrawl_alerts_oldest_undelivered_seconds > {_s(p.undelivered_after)}",
             "for": _d(p.undelivered_for),
             "labels": {"severity": "critical"},
             "annotations": {
