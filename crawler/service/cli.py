@@ -150,4 +150,11 @@ def _text(data: dict[str, Any]) -> str:
     )
     for kind, last in data["last"].items():
         lines.append(f"last {kind:<11}{last or '-'}")
+    alerts = data["alerts"]
+    waiting = [
+        f"{label}: {w['messages']} since {w['oldest']}" for label, w in alerts["waiting"].items()
+    ]
+    lines.append(f"alerts     waiting {'; '.join(waiting) if waiting else 'none'}")
+    if alerts["orphaned"]:
+        lines.append(f"           kept for hooks no longer configured: {alerts['orphaned']}")
     return "\n".join(lines)

@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
+from crawler.alerts.hooks import hook_id, hook_label
+from crawler.alerts.outbox import Undelivered, undelivered
 from crawler.config import Settings, mask_url
 from crawler.registry import load_sites
 from crawler.service.queues import queue_name
@@ -38,6 +40,7 @@ async def gather_status(settings: Settings, now: datetime) -> dict[str, Any]:
             except ImportError:
                 pass
         display = store.display_url
+        waiting = await undelivered(store)
     due = Counter(
         d.kind for d in due_jobs(sites, Intervals.from_settings(settings), to_ms(now), done)
     )
@@ -50,10 +53,28 @@ async def gather_status(settings: Settings, now: datetime) -> dict[str, Any]:
         "due": {kind: due.get(kind, 0) for kind in KINDS},
         "last": {kind: _local(value, settings.tz) for kind, value in last.items()},
         "queue": {"mode": "embedded"},
+        "alerts": _alerts(settings, waiting),
     }
     if settings.queue.redis_url:
         data["queue"] = await _queue_status(settings)
     return data
+
+
+def _alerts(settings: Settings, waiting: dict[str, Undelivered]) -> dict[str, Any]:
+    """Alert messages waiting per configured hook (by its masked label), and those kept for
+    hooks no longer configured."""
+    hooks = {hook_id(hook): hook_label(hook) for hook in settings.alerts.hooks}
+    return {
+        "waiting": {
+            label: {
+                "messages": waiting[hid].count,
+                "oldest": _local(waiting[hid].oldest, settings.tz),
+            }
+            for hid, label in hooks.items()
+            if hid in waiting
+        },
+        "orphaned": sum(w.count for hid, w in waiting.items() if hid not in hooks),
+    }
 
 
 async def _queue_status(settings: Settings) -> dict[str, Any]:
