@@ -9,7 +9,7 @@ checked at the shipped budgets (300 pages, 2,000 links) and the shipped fetch se
 then the same sites the way the service runs them: a job works for --slice seconds, its
 paused state goes through JSON (as through Redis) and a new SiteInspection goes on with
 it, as another worker would. Reports the longest job, jobs per inspection, the state's
-size, the wall time against the whole run, and whether both found the same.
+size, the wall time and requests against the whole run, and whether both found the same.
 """
 
 from __future__ import annotations
@@ -101,13 +101,17 @@ async def main(args: argparse.Namespace) -> None:
         ][: args.sites]
         async with Fetcher(fetch) as fetcher:
             t0 = time.monotonic()
+            asked = farm.stats()["requests"]
             wholes = await asyncio.gather(*(whole(fs, fetcher, options) for fs in sites))
             whole_wall = time.monotonic() - t0
+            whole_requests = farm.stats()["requests"] - asked
             t0 = time.monotonic()
+            asked = farm.stats()["requests"]
             slices = await asyncio.gather(
                 *(sliced(fs, fetcher, options, args.slice) for fs in sites)
             )
             sliced_wall = time.monotonic() - t0
+            sliced_requests = farm.stats()["requests"] - asked
     same = sum(
         comparable(a) == comparable(b.result) for (a, _), b in zip(wholes, slices, strict=True)
     )
@@ -134,6 +138,7 @@ async def main(args: argparse.Namespace) -> None:
         f"{statistics.median(ratio):.2f}, {max(ratio):.2f} |"
     )
     print(f"| all sites wall s: whole, sliced | {whole_wall:.0f}, {sliced_wall:.0f} |")
+    print(f"| requests to the farm: whole, sliced | {whole_requests}, {sliced_requests} |")
     print(f"| same result both ways | {same}/{len(sites)} |")
 
 

@@ -32,7 +32,7 @@ from pydantic import TypeAdapter
 from crawler.extract.links import Link, LinkKind, canonical_url, page_links, refresh_target
 from crawler.extract.links import url_pattern as _url_pattern
 from crawler.extract.page import Page, parse_page
-from crawler.fetch import Fetcher, FetchResult
+from crawler.fetch import Fetcher, FetchResult, carried_pages, carry_pages
 from crawler.linkcheck import (
     LinkCache,
     LinkStatus,
@@ -151,6 +151,8 @@ class CrawlState:
     truncated_links: bool
     frontier: list[tuple[str, int]]
     elapsed_s: float
+    # Pages fetched but not read yet (crawler.fetch.carry_pages): read, not fetched again.
+    in_hand: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 CRAWL_STATE = TypeAdapter(CrawlState)
@@ -488,6 +490,7 @@ class SiteCrawl:
             truncated_links=self.truncated_links,
             frontier=list(self.frontier),
             elapsed_s=self.elapsed_s,
+            in_hand=carry_pages(self.in_hand),
         )
 
     @classmethod
@@ -525,6 +528,7 @@ class SiteCrawl:
         crawl.truncated_links = state.truncated_links
         crawl.frontier = deque((url, depth) for url, depth in state.frontier)
         crawl.elapsed_s = state.elapsed_s
+        crawl.in_hand = carried_pages(state.in_hand)
         return crawl
 
     # ---- report ---------------------------------------------------------------------

@@ -24,12 +24,13 @@ guarded/open address policy, verified/unverified TLS and keep-alive/fresh connec
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import ssl
 import time
 import zlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
@@ -113,6 +114,37 @@ class FetchResult:
         if not body:
             data.pop("text")
         return data
+
+
+# A paused inspection carries the pages it fetched but has not used yet to its next job, up
+# to this much compressed text; past it a page is fetched again there.
+CARRY_LIMIT = 2_000_000
+
+
+def carry_pages(pages: Mapping[str, FetchResult]) -> dict[str, dict[str, Any]]:
+    """Fetched pages as JSON data for a later job (in a job payload): every field but the
+    raw body, the text compressed; pages past CARRY_LIMIT are left out."""
+    out: dict[str, dict[str, Any]] = {}
+    budget = CARRY_LIMIT
+    for url, page in pages.items():
+        packed = base64.b64encode(zlib.compress(page.text.encode("utf-8"), 6)).decode("ascii")
+        if len(packed) > budget:
+            continue
+        budget -= len(packed)
+        data = page.to_dict()
+        del data["body_bytes"]
+        out[url] = data | {"text_z": packed}
+    return out
+
+
+def carried_pages(data: Mapping[str, Mapping[str, Any]]) -> dict[str, FetchResult]:
+    """The pages of carry_pages (without their raw bodies: readers use the text)."""
+    out = {}
+    for url, fields in data.items():
+        kept = dict(fields)
+        text = zlib.decompress(base64.b64decode(kept.pop("text_z"))).decode("utf-8")
+        out[url] = FetchResult(**kept, text=text)
+    return out
 
 
 @dataclass

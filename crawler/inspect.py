@@ -10,7 +10,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
@@ -24,7 +24,7 @@ from crawler.extract.links import canonical_url
 from crawler.extract.page import Page, parse_page
 from crawler.extract.spam import hidden_link_blocks, words_found
 from crawler.facts import ColumnFacts, SiteFacts
-from crawler.fetch import Fetcher, FetchResult
+from crawler.fetch import Fetcher, FetchResult, carried_pages, carry_pages
 from crawler.linkcheck import LinkCache
 from crawler.recorder import EvidencePage, evidence_data, evidence_page
 from crawler.result import BrokenLink, HomepageResult, LinkCheck, SiteResult
@@ -137,6 +137,10 @@ class InspectionState:
     # the blank or stale columns'.
     home_evidence: dict[str, str] = field(default_factory=dict)
     column_evidence: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The homepage and column pages as fetched (crawler.fetch.carry_pages), until the link
+    # check takes them: a crawl that starts in a later job reads them instead of asking
+    # the site again.
+    seeds: dict[str, dict[str, Any]] = field(default_factory=dict)
     crawl: CrawlState | None = None
 
 
@@ -161,9 +165,9 @@ class SiteInspection:
         self.fetcher, self.rules, self.options = fetcher, rules, options
         self.link_cache = link_cache
         self.host = urlsplit(site.url).hostname or ""
-        # Pages read in this process, handed to the link check so it does not fetch them
-        # again (pages read by an earlier job are fetched again if the crawl needs them).
-        self.seeds: dict[str, FetchResult] = {}
+        # The pages read so far (in this job or, carried in the state, in earlier ones),
+        # handed to the link check so it does not fetch them again.
+        self.seeds: dict[str, FetchResult] = carried_pages(state.seeds)
         self.crawl: SiteCrawl | None = None
         self.progressed = False  # this job has read a page: the deadline now rules
 
@@ -209,6 +213,8 @@ class SiteInspection:
         """The paused inspection as JSON-ready data."""
         if self.crawl is not None:
             self.state.crawl = self.crawl.state()
+        # Until the crawl has taken them, the pages read so far go on to the next job.
+        self.state.seeds = {} if self.state.crawl is not None else carry_pages(self.seeds)
         return INSPECTION_STATE.dump_python(self.state, mode="json")
 
     async def advance(self, deadline: float | None = None) -> Inspection | None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +18,7 @@ import pytest_asyncio
 from crawler.config import FetchConfig
 from crawler.farm import SiteFarm
 from crawler.farm.catalog import FarmSite
-from crawler.fetch import Fetcher
+from crawler.fetch import Fetcher, FetchResult
 from crawler.inspect import InspectOptions, SiteInspection, inspect_site
 from crawler.linkcheck import LinkCache
 from crawler.result import SiteResult
@@ -27,6 +29,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 TODAY = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 12)
 RULES = load_rules()
+NOT_FOUND_PROBE = "/govcrawl-"  # crawler.linkcheck.learn_not_found's made-up path
 OPTIONS = InspectOptions(retry_delay=timedelta(0), max_pages=30, max_links=200)
 FETCH = FetchConfig.model_validate(
     {"timeout": "3s", "host_delay": "0s", "per_host": 4, "allow_private_addresses": True}
@@ -65,6 +68,35 @@ def _farm_host(url: str) -> bool:
     return (urlsplit(url).hostname or "").replace(".", "").isdigit()
 
 
+class Counting:
+    """The real fetcher, with every request asked of it counted by method and URL."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self.config = fetcher.config
+        self.asked: Counter[tuple[str, str]] = Counter()
+
+    async def get(self, url: str, **kw: Any) -> FetchResult:
+        self.asked["GET", url] += 1
+        return await self.fetcher.get(url, **kw)
+
+    async def head(self, url: str, **kw: Any) -> FetchResult:
+        self.asked["HEAD", url] += 1
+        return await self.fetcher.head(url, **kw)
+
+    def site_pages(self, fs: FarmSite) -> Counter[tuple[str, str]]:
+        """Requests for the site's own pages, without the made-up not-found probe (a new
+        random path on every inspection)."""
+        host = urlsplit(fs.site.url).netloc
+        return Counter(
+            {
+                (method, url): n
+                for (method, url), n in self.asked.items()
+                if urlsplit(url).netloc == host and NOT_FOUND_PROBE not in url
+            }
+        )
+
+
 async def stepped(fs: FarmSite, fetcher: Fetcher) -> tuple[SiteResult, int]:
     # One process's link cache (names that do not resolve here are looked up once); the
     # crawl's own state carries every answer it needs from part to part.
@@ -90,17 +122,21 @@ async def test_an_inspection_paused_at_every_step_finds_what_one_run_finds(
     async with Fetcher(FETCH) as fetcher:
 
         async def both(fs: FarmSite) -> None:
+            once, apart = Counting(fetcher), Counting(fetcher)
             whole = await inspect_site(
                 fs.site,
-                fetcher,
+                once,  # type: ignore[arg-type]
                 RULES,
                 now=NOW,
                 today=TODAY,
                 options=OPTIONS,
                 link_cache=LinkCache(),
             )
-            resumed, parts = await stepped(fs, fetcher)
+            resumed, parts = await stepped(fs, apart)  # type: ignore[arg-type]
             assert comparable(resumed) == comparable(whole.result), fs.code
+            # The pages a job read and did not use yet go on to the next one with the
+            # state: no page of the site is asked for more often than in one run.
+            assert apart.site_pages(fs) == once.site_pages(fs), fs.code
             if whole.result.reachable:
                 assert parts >= 4, fs.code  # the homepage, columns, pages, checks: apart
             assert resumed.evidence == whole.result.evidence
