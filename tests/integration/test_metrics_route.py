@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
+from service_kit import record_week_of_probes
 from sqlalchemy import text
 
-from crawler.availability import handle_probes
 from crawler.config import Settings
-from crawler.probe import ProbeResult
 from crawler.recorder import Recorded, record
 from crawler.registry import import_sites
 from crawler.result import HomepageResult, Problem, SiteResult
@@ -124,19 +123,7 @@ async def test_site_unreachable_is_the_week_of_probes_under_the_configured_rule(
     fine = _result(site).model_copy(update={"problems": [], "verdict": "qualified"})
     await record(store, [Recorded(f"t:{site.code}", "inspection", fine)])
     now = datetime.now(UTC)
-    probes = [
-        (
-            f"p{k}",
-            ProbeResult(
-                code=site.code,
-                url=site.url,
-                at=now - timedelta(hours=1.15 * k + 0.5),
-                outcome="timeout" if k % 20 == 0 else "ok",
-            ),
-        )
-        for k in range(140)
-    ]
-    await handle_probes(store, Settings(), probes, now)
+    await record_week_of_probes(store, site, now)
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text("availability:\n  veto_failed_share: 0.10\n", encoding="utf-8")
 

@@ -8,10 +8,8 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 from aiohttp import web
-from service_kit import TOKEN, register, service_settings
+from service_kit import TOKEN, record_week_of_probes, register, service_settings
 
-from crawler.availability import handle_probes
-from crawler.probe import ProbeResult
 from crawler.recorder import Recorded, record
 from crawler.result import Problem, ProblemKind, SiteResult
 from crawler.site import Site, SiteStatus
@@ -223,19 +221,7 @@ async def test_every_reader_takes_site_unreachable_from_the_week_of_probes(
     base, sites = api
     site = sites[1]  # its newest inspection: a blank-columns warning, qualified
     now = datetime.now(UTC)
-    probes = [
-        (
-            f"p{k}",
-            ProbeResult(
-                code=site.code,
-                url=site.url,
-                at=now - timedelta(hours=1.15 * k + 0.5),
-                outcome="timeout" if k % 20 == 0 else "ok",
-            ),
-        )
-        for k in range(140)
-    ]
-    await handle_probes(store, service_settings(store.url), probes, now)
+    await record_week_of_probes(store, site, now)
 
     _, listed = await _get(f"{base}/api/sites", params={"limit": "2"})
     assert [s["verdict"] for s in listed["items"]] == ["unqualified", "unqualified"]  # type: ignore[index]
