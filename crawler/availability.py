@@ -36,6 +36,7 @@ from crawler.census_availability import (  # noqa: F401  (re-exported: the modul
     census_rule,
     census_status,
     unreachable_problem,
+    with_weekly_availabilities,
 )
 from crawler.config import HookConfig, Settings
 from crawler.maintenance import (  # noqa: F401  (re-exported)
@@ -48,6 +49,8 @@ from crawler.maintenance import (  # noqa: F401  (re-exported)
 from crawler.outages import BurstRule, Observation, SiteState, Window, advance, failure_burst
 from crawler.outages import report_due as _report_due
 from crawler.probe import ProbeResult
+from crawler.recorder import latest_results
+from crawler.result import SiteResult
 from crawler.store import Store
 from crawler.store.availability_models import (
     MaintenanceRow,
@@ -717,6 +720,23 @@ async def availability_for(
             window_days=rule.window_days,
         )
     return out
+
+
+async def current_results(
+    store: Store,
+    codes: Sequence[str],
+    now: datetime,
+    *,
+    rule: CensusRule | None = None,
+    latest: Mapping[str, SiteResult] | None = None,
+) -> tuple[dict[str, SiteResult], dict[str, Availability]]:
+    """The sites' newest inspections as every reader shows them, with the week of probes
+    folded in (with_weekly_availability: site_unreachable is the census share), and their
+    availability. ``latest``: those inspections when the caller holds them already."""
+    weekly = await availability_for(store, codes, now, rule=rule)
+    if latest is None:
+        latest = await latest_results(store, codes=codes)
+    return with_weekly_availabilities(latest, weekly), weekly
 
 
 def as_json(items: Iterable[BaseModel]) -> list[Mapping[str, Any]]:

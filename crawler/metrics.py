@@ -21,7 +21,7 @@ from collections import Counter as Tally
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -29,6 +29,9 @@ from prometheus_client.registry import Collector
 
 from crawler.result import SiteResult
 from crawler.site import Site, SiteStatus
+
+if TYPE_CHECKING:
+    from crawler.census_availability import CensusRule
 
 PREFIX = "govcrawl"
 
@@ -438,20 +441,21 @@ async def load_snapshot(
     tz: tzinfo,
     now: datetime | None = None,
     results: ResultsCache | None = None,
-    rule: Any = None,
+    rule: CensusRule | None = None,
 ) -> Snapshot:
     """Read the registry, latest results and availability; build the per-site view. The
-    results are read as the service reads them, with the week of probes folded in
-    (`rule`: the census availability rule, crawler.census_availability.census_rule)."""
-    from crawler.availability import availability_for
-    from crawler.census_availability import with_weekly_availabilities
+    results are read as every reader shows them (crawler.availability.current_results,
+    under the census availability ``rule``)."""
+    from crawler.availability import current_results
     from crawler.registry import load_sites
 
     now = now or datetime.now(tz)
     started = time.perf_counter()
     sites = await load_sites(store)
-    weekly = await availability_for(store, [s.code for s in sites], now, rule=rule)
-    latest = with_weekly_availabilities(await (results or ResultsCache()).get(store), weekly)
+    cached = await (results or ResultsCache()).get(store)
+    latest, weekly = await current_results(
+        store, [s.code for s in sites], now, rule=rule, latest=cached
+    )
     set_monitor_online(not _monitor_offline())
     snapshot = build_snapshot(sites, latest, availability_from(weekly), now, tz)
     return replace(snapshot, build_seconds=time.perf_counter() - started)

@@ -14,9 +14,8 @@ from typing import Any, Protocol
 from aiohttp import web
 from sqlalchemy import func, select
 
-from crawler.availability import availability_for, monitor_status
-from crawler.census_availability import census_rule, with_weekly_availabilities
-from crawler.recorder import latest_results
+from crawler.availability import current_results, monitor_status
+from crawler.census_availability import census_rule
 from crawler.registry import load_sites
 from crawler.result import ProblemKind, SiteResult
 from crawler.site import Site, SiteStatus
@@ -141,11 +140,10 @@ def require_token(request: web.Request) -> None:
 
 
 async def _current(request: web.Request, codes: list[str]) -> dict[str, SiteResult]:
-    """The sites' latest inspections as the service reads them: a week of probes decides
-    site_unreachable (crawler.census_availability.with_weekly_availability)."""
-    store, settings = request.app[STORE], request.app[SETTINGS]
-    weekly = await availability_for(store, codes, datetime.now(UTC), rule=census_rule(settings))
-    return with_weekly_availabilities(await latest_results(store, codes=codes), weekly)
+    """The sites' latest inspections as every reader shows them (availability.current_results)."""
+    store, rule = request.app[STORE], census_rule(request.app[SETTINGS])
+    results, _ = await current_results(store, codes, datetime.now(UTC), rule=rule)
+    return results
 
 
 # ------------------------------------------------------------------------ handlers

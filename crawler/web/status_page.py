@@ -16,10 +16,10 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from crawler.availability import availability_for, outage_windows
-from crawler.census_availability import census_rule, with_weekly_availabilities
+from crawler.availability import current_results, outage_windows
+from crawler.census_availability import census_rule
 from crawler.metrics import SiteAvailability, availability_from
-from crawler.recorder import evidence_body, latest_results
+from crawler.recorder import evidence_body
 from crawler.registry import load_sites
 from crawler.result import ProblemKind, SiteResult
 from crawler.site import STATUS_LABELS, Site, SiteStatus
@@ -205,11 +205,9 @@ def _render(name: str, **context: Any) -> web.Response:
 async def _current(
     store: Any, settings: Any, now: datetime, codes: list[str]
 ) -> tuple[dict[str, SiteResult], dict[str, SiteAvailability]]:
-    """The sites' latest results as the service reads them (the week of probes folded
-    in) and their availability, from one read of each."""
-    weekly = await availability_for(store, codes, now, rule=census_rule(settings))
-    latest = await latest_results(store, codes=codes)
-    return with_weekly_availabilities(latest, weekly), availability_from(weekly)
+    """The sites' latest results as every reader shows them, and their availability."""
+    results, weekly = await current_results(store, codes, now, rule=census_rule(settings))
+    return results, availability_from(weekly)
 
 
 async def _overview(request: web.Request) -> web.Response:
