@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from selectolax.lexbor import LexborHTMLParser
 
 from crawler.config import Settings
 from crawler.recorder import EvidencePage, Recorded, record
@@ -53,7 +54,11 @@ async def test_site_page_and_evidence(store: Store) -> None:
     async with TestClient(TestServer(app)) as client:
         home = await client.get("/")
         assert home.status == 200 and "text/html" in home.headers["Content-Type"]
-        assert f'href="/sites/{SITE.code}"' in await home.text()
+        overview = LexborHTMLParser(await home.text())
+        assert overview.css_first("title").text() == "总览 · govcrawl"
+        links = {a.attributes.get("href") for a in overview.css("main a")}
+        assert f"/sites/{SITE.code}" in links
+        assert {"/api/reports/current.xlsx", "/api/reports/previous.xlsx"} <= links
 
         detail = await (await client.get(f"/sites/{SITE.code}")).text()
         assert "已 57 天未更新" in detail
