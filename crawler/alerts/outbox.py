@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -224,3 +224,13 @@ async def undelivered(store: Store) -> dict[str, Undelivered]:
         hook: Undelivered(int(count), oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))
         for hook, count, oldest in rows
     }
+
+
+def by_configured_hook(
+    hooks: Sequence[HookConfig], waiting: Mapping[str, Undelivered]
+) -> tuple[dict[str, Undelivered], int]:
+    """The waiting messages (``undelivered``) by configured hook, named by its label (URL
+    masked), and how many wait for hooks no longer configured."""
+    ids = {hook_id(hook): hook_label(hook) for hook in hooks}
+    named = {label: waiting[hid] for hid, label in ids.items() if hid in waiting}
+    return named, sum(w.count for hid, w in waiting.items() if hid not in ids)

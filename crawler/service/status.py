@@ -11,8 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from crawler.alerts.hooks import hook_id, hook_label
-from crawler.alerts.outbox import Undelivered, undelivered
+from crawler.alerts.outbox import Undelivered, by_configured_hook, undelivered
 from crawler.config import Settings, mask_url
 from crawler.registry import load_sites
 from crawler.service.queues import queue_name
@@ -63,17 +62,13 @@ async def gather_status(settings: Settings, now: datetime) -> dict[str, Any]:
 def _alerts(settings: Settings, waiting: dict[str, Undelivered]) -> dict[str, Any]:
     """Alert messages waiting per configured hook (by its masked label), and those kept for
     hooks no longer configured."""
-    hooks = {hook_id(hook): hook_label(hook) for hook in settings.alerts.hooks}
+    named, orphaned = by_configured_hook(settings.alerts.hooks, waiting)
     return {
         "waiting": {
-            label: {
-                "messages": waiting[hid].count,
-                "oldest": _local(waiting[hid].oldest, settings.tz),
-            }
-            for hid, label in hooks.items()
-            if hid in waiting
+            label: {"messages": w.count, "oldest": _local(w.oldest, settings.tz)}
+            for label, w in named.items()
         },
-        "orphaned": sum(w.count for hid, w in waiting.items() if hid not in hooks),
+        "orphaned": orphaned,
     }
 
 

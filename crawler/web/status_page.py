@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from crawler.alerts.outbox import Undelivered, by_configured_hook, undelivered
 from crawler.availability import current_results, outage_windows
 from crawler.census_availability import census_rule
 from crawler.metrics import SiteAvailability, availability_from
@@ -66,6 +67,23 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("broken_links", "错误链接"),
     ("unqualified", "不合格网站"),
 )
+
+
+# A message is tried within seconds of its event and then with short pauses: one waiting
+# this long means its hook keeps refusing, and the duty should know before the 24-hour
+# reports go missing.
+STUCK_AFTER = timedelta(minutes=5)
+
+
+def stuck_alerts(named: Mapping[str, Undelivered], now: datetime) -> list[tuple[str, int, float]]:
+    """(hook label, messages waiting, seconds the oldest has waited) of the hooks whose
+    oldest message has waited STUCK_AFTER or more."""
+    out = []
+    for label, waiting in sorted(named.items()):
+        waited = (now - waiting.oldest).total_seconds()
+        if waited >= STUCK_AFTER.total_seconds():
+            out.append((label, waiting.count, waited))
+    return out
 
 
 def human_duration(seconds: float) -> str:
@@ -218,6 +236,7 @@ async def _overview(request: web.Request) -> web.Response:
     results, availability = await _current(store, settings, now, [s.code for s in sites])
     view = overview(sites, results, availability, now, settings.alerts.report_after, region)
     regions = sorted({s.region for s in sites})
+    named, _ = by_configured_hook(settings.alerts.hooks, await undelivered(store))
     return _render(
         "overview.html",
         view=view,
@@ -225,6 +244,7 @@ async def _overview(request: web.Request) -> web.Response:
         regions=regions,
         when=_local(now, settings.tz),
         report_hours=settings.alerts.report_after.total_seconds() / 3600,
+        alerts_waiting=stuck_alerts(named, now),
     )
 
 

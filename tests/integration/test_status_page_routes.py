@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.config import Settings
+from crawler.alerts import outbox
+from crawler.config import HookConfig, Settings
 from crawler.recorder import EvidencePage, Recorded, record
 from crawler.registry import import_sites
 from crawler.result import Problem, SiteResult
@@ -59,6 +60,7 @@ async def test_site_page_and_evidence(store: Store) -> None:
         links = {a.attributes.get("href") for a in overview.css("main a")}
         assert f"/sites/{SITE.code}" in links
         assert {"/api/reports/current.xlsx", "/api/reports/previous.xlsx"} <= links
+        assert overview.css_first("#alerts-waiting") is None  # no hook, nothing waits
 
         detail = await (await client.get(f"/sites/{SITE.code}")).text()
         assert "已 57 天未更新" in detail
@@ -72,3 +74,33 @@ async def test_site_page_and_evidence(store: Store) -> None:
         assert (await client.get("/sites/5300000000")).status == 404
         assert (await client.get("/sites/../etc")).status == 404
         assert (await client.get(f"/sites/{SITE.code}/evidence/{'0' * 64}")).status == 404
+
+
+async def test_overview_names_a_hook_whose_messages_wait(store: Store) -> None:
+    """A message waiting an hour for its hook is on the duty overview (the hook's URL
+    masked); one enqueued a moment ago is still being tried and is not."""
+    hook = HookConfig(kind="webhook", url="http://127.0.0.1:9/hook?token=s3cretvalue")
+    fresh = HookConfig(kind="webhook", url="http://127.0.0.1:9/other")
+    settings = Settings(alerts={"hooks": [hook, fresh]})  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    async with store.session() as session, session.begin():
+        for key, hooks, at in (
+            ("a", [hook], now - timedelta(hours=1)),
+            ("b", [hook], now),
+            ("c", [fresh], now),
+        ):
+            await outbox.enqueue(
+                session, store, hooks, key=key, code=SITE.code,
+                payload={"event": "outage_report_due"}, now=at,
+            )  # fmt: skip
+    app = web.Application()
+    app[STORE], app[SETTINGS] = store, settings
+    setup_status_page(app)
+    async with TestClient(TestServer(app)) as client:
+        html = await (await client.get("/")).text()
+    assert "s3cretvalue" not in html
+    notice = LexborHTMLParser(html).css_first("#alerts-waiting")
+    assert notice is not None
+    (line,) = [li.text() for li in notice.css("li")]
+    assert line.startswith("webhook http://127.0.0.1:9/hook") and "2 条待送达" in line
+    assert "1小时" in line
