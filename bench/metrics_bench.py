@@ -139,6 +139,14 @@ async def main(count: int, scrapes: int, probe_hours: float) -> None:
                 started = time.perf_counter()
                 await app[METRICS].refresh(app)
                 refresh.append(time.perf_counter() - started)
+            # As in a running service: an inspection recorded between two refreshes.
+            after_new = []
+            for k in range(4):
+                again = _result(sites[k], datetime.now(UTC))
+                await record(store, [Recorded(f"bench:new:{k}", "inspection", again)])
+                started = time.perf_counter()
+                await app[METRICS].refresh(app)
+                after_new.append(time.perf_counter() - started)
 
             parts: dict[str, list[float]] = {"registry": [], "results": [], "availability": []}
             for _ in range(3):
@@ -184,6 +192,7 @@ async def main(count: int, scrapes: int, probe_hours: float) -> None:
     print(f"render only ({scrapes}x): {ms(render)}")
     print(f"refresh from store, first (results read): {refresh[0] * 1000:.0f} ms")
     print(f"refresh from store, next 4 (no new results): {ms(refresh[1:])}")
+    print(f"refresh after one new result, 4x: {ms(after_new)}")
     for name, values in parts.items():
         print(f"  of which {name} (3x): {ms(values)}")
 

@@ -32,6 +32,7 @@ from crawler.site import Site, SiteStatus
 
 if TYPE_CHECKING:
     from crawler.census_availability import CensusRule
+    from crawler.recorder import LatestResults
 
 PREFIX = "govcrawl"
 
@@ -411,48 +412,24 @@ def _monitor_offline() -> bool:
     return monitor_status().offline
 
 
-class ResultsCache:
-    """The latest inspection results, read again only when a new result was recorded:
-    validating 1,900 stored payloads is most of a refresh's cost and they change rarely."""
-
-    def __init__(self) -> None:
-        self.key: tuple[int, int] | None = None
-        self.results: dict[str, SiteResult] = {}
-
-    async def get(self, store: Any) -> dict[str, SiteResult]:
-        from sqlalchemy import func, select
-
-        from crawler.recorder import latest_results
-        from crawler.store.models import ResultRow
-
-        async with store.session() as session:
-            newest, count = (
-                await session.execute(select(func.max(ResultRow.id), func.count(ResultRow.id)))
-            ).one()
-        key = (int(newest or 0), int(count or 0))
-        if key != self.key:
-            self.results = await latest_results(store)
-            self.key = key
-        return self.results
-
-
 async def load_snapshot(
     store: Any,
     tz: tzinfo,
     now: datetime | None = None,
-    results: ResultsCache | None = None,
+    results: LatestResults | None = None,
     rule: CensusRule | None = None,
 ) -> Snapshot:
     """Read the registry, latest results and availability; build the per-site view. The
     results are read as every reader shows them (crawler.availability.current_results,
     under the census availability ``rule``)."""
     from crawler.availability import current_results
+    from crawler.recorder import LatestResults
     from crawler.registry import load_sites
 
     now = now or datetime.now(tz)
     started = time.perf_counter()
     sites = await load_sites(store)
-    cached = await (results or ResultsCache()).get(store)
+    cached = await (results or LatestResults()).get(store)
     latest, weekly = await current_results(
         store, [s.code for s in sites], now, rule=rule, latest=cached
     )

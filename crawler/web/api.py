@@ -14,13 +14,13 @@ from typing import Any, Protocol
 from aiohttp import web
 from sqlalchemy import func, select
 
-from crawler.availability import current_results, monitor_status
-from crawler.census_availability import census_rule
+from crawler.availability import monitor_status
 from crawler.registry import load_sites
 from crawler.result import ProblemKind, SiteResult
 from crawler.site import Site, SiteStatus
 from crawler.store.models import ResultRow, SiteRow
-from crawler.web.keys import SETTINGS, STORE
+from crawler.web.current import site_results
+from crawler.web.keys import SETTINGS, STORE, share_results
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -140,9 +140,7 @@ def require_token(request: web.Request) -> None:
 
 
 async def _current(request: web.Request, codes: list[str]) -> dict[str, SiteResult]:
-    """The sites' latest inspections as every reader shows them (availability.current_results)."""
-    store, rule = request.app[STORE], census_rule(request.app[SETTINGS])
-    results, _ = await current_results(store, codes, datetime.now(UTC), rule=rule)
+    results, _ = await site_results(request.app, codes, datetime.now(UTC))
     return results
 
 
@@ -333,6 +331,7 @@ async def service_state(request: web.Request) -> web.Response:
 
 
 def setup_api(app: web.Application) -> None:
+    share_results(app)
     app.router.add_get("/api/service", service_state)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

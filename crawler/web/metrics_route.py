@@ -22,7 +22,6 @@ from crawler.alerts.outbox import undelivered
 from crawler.census_availability import census_rule
 from crawler.metrics import (
     REGISTRY,
-    ResultsCache,
     SiteCollector,
     Snapshot,
     exposition,
@@ -30,7 +29,7 @@ from crawler.metrics import (
     set_alert_backlog,
     site_registry,
 )
-from crawler.web.keys import SETTINGS, STORE
+from crawler.web.keys import RESULTS, SETTINGS, STORE, share_results
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,6 @@ class SiteMetrics:
     def __init__(self, refresh_every: float = DEFAULT_REFRESH_SECONDS) -> None:
         self.refresh_every = refresh_every
         self.collector = SiteCollector()  # the current snapshot, for readers in-process
-        self.results = ResultsCache()
         self.refreshed_at: float | None = None  # monotonic
         # the snapshot rendered once, served by every scrape until the next
         self._site_text = exposition(site_registry(self.collector))
@@ -53,7 +51,7 @@ class SiteMetrics:
         async with self._lock:
             store, settings = app[STORE], app[SETTINGS]
             snapshot = await load_snapshot(
-                store, settings.tz, results=self.results, rule=census_rule(settings)
+                store, settings.tz, results=app[RESULTS], rule=census_rule(settings)
             )
             hooks = [hook_id(hook) for hook in settings.alerts.hooks]
             set_alert_backlog(await undelivered(store), hooks, datetime.now(UTC))
@@ -107,5 +105,6 @@ async def _refresher(app: web.Application) -> AsyncIterator[None]:
 
 def setup_metrics(app: web.Application, refresh_every: float = DEFAULT_REFRESH_SECONDS) -> None:
     app[METRICS] = SiteMetrics(refresh_every)
+    share_results(app)
     app.router.add_get("/metrics", _metrics)
     app.cleanup_ctx.append(_refresher)

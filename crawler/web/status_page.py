@@ -17,14 +17,14 @@ import jinja2
 from aiohttp import web
 
 from crawler.alerts.outbox import Undelivered, by_configured_hook, undelivered
-from crawler.availability import current_results, outage_windows
-from crawler.census_availability import census_rule
+from crawler.availability import outage_windows
 from crawler.metrics import SiteAvailability, availability_from
 from crawler.recorder import evidence_body
 from crawler.registry import load_sites
 from crawler.result import ProblemKind, SiteResult
 from crawler.site import STATUS_LABELS, Site, SiteStatus
-from crawler.web.keys import SETTINGS, STORE
+from crawler.web.current import site_results
+from crawler.web.keys import SETTINGS, STORE, share_results
 
 _CODE = re.compile(r"^\d{6,16}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -221,10 +221,9 @@ def _render(name: str, **context: Any) -> web.Response:
 
 
 async def _current(
-    store: Any, settings: Any, now: datetime, codes: list[str]
+    request: web.Request, now: datetime, codes: list[str]
 ) -> tuple[dict[str, SiteResult], dict[str, SiteAvailability]]:
-    """The sites' latest results as every reader shows them, and their availability."""
-    results, weekly = await current_results(store, codes, now, rule=census_rule(settings))
+    results, weekly = await site_results(request.app, codes, now)
     return results, availability_from(weekly)
 
 
@@ -233,7 +232,7 @@ async def _overview(request: web.Request) -> web.Response:
     now = datetime.now(settings.tz)
     region = request.query.get("region") or None
     sites = await load_sites(store)
-    results, availability = await _current(store, settings, now, [s.code for s in sites])
+    results, availability = await _current(request, now, [s.code for s in sites])
     view = overview(sites, results, availability, now, settings.alerts.report_after, region)
     regions = sorted({s.region for s in sites})
     named, _ = by_configured_hook(settings.alerts.hooks, await undelivered(store))
@@ -257,7 +256,7 @@ async def _site(request: web.Request) -> web.Response:
     if site is None:
         raise web.HTTPNotFound(text=f"no registered site {code}")
     now = datetime.now(settings.tz)
-    results, availability = await _current(store, settings, now, [code])
+    results, availability = await _current(request, now, [code])
     result, avail = results.get(code), availability.get(code)
     evidence = dict(result.evidence) if result else {}
     return _render(
@@ -291,6 +290,7 @@ async def _evidence(request: web.Request) -> web.Response:
 
 
 def setup_status_page(app: web.Application) -> None:
+    share_results(app)
     app.router.add_get("/", _overview, name="status_overview")
     app.router.add_get("/sites/{code}", _site, name="status_site")
     app.router.add_get("/sites/{code}/evidence/{sha}", _evidence, name="status_evidence")
