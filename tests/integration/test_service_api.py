@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 from aiohttp import web
+from selectolax.lexbor import LexborHTMLParser
 from service_kit import TOKEN, record_week_of_probes, register, service_settings
 
 from crawler.recorder import Recorded, record
@@ -234,6 +235,10 @@ async def test_every_reader_takes_site_unreachable_from_the_week_of_probes(
     _, found = await _get(f"{base}/api/problems", params={"kind": "site_unreachable"})
     assert [(p["code"], p["veto"]) for p in found["items"]] == [(site.code, True)]  # type: ignore[index]
 
+    _, site_page = await _get(f"{base}/sites/{site.code}")
+    week = LexborHTMLParser(site_page).css_first("#week")  # type: ignore[arg-type]
+    assert week is not None
+    assert "140 次，失败 7 次（5.0%）" in week.text() and "单项否决" in week.text()
     _, page = await _get(f"{base}/")
     unqualified = page.split("不合格网站", 1)[1]  # type: ignore[union-attr]
     assert site.name in unqualified and "站点无法访问" in unqualified
