@@ -49,7 +49,6 @@ from crawler.maintenance import (  # noqa: F401  (re-exported)
 from crawler.outages import BurstRule, Observation, SiteState, Window, advance, failure_burst
 from crawler.outages import report_due as _report_due
 from crawler.probe import ProbeResult
-from crawler.recorder import latest_results
 from crawler.result import SiteResult
 from crawler.store import Store
 from crawler.store.availability_models import (
@@ -724,18 +723,16 @@ async def availability_for(
 
 async def current_results(
     store: Store,
+    latest: Mapping[str, SiteResult],
     codes: Sequence[str],
     now: datetime,
     *,
     rule: CensusRule | None = None,
-    latest: Mapping[str, SiteResult] | None = None,
 ) -> tuple[dict[str, SiteResult], dict[str, Availability]]:
-    """The sites' newest inspections as every reader shows them, with the week of probes
-    folded in (with_weekly_availability: site_unreachable is the census share), and their
-    availability. ``latest``: those inspections when the caller holds them already."""
+    """The sites' newest inspections (``latest``, crawler.recorder.LatestResults) as every
+    reader shows them, with the week of probes folded in (with_weekly_availability:
+    site_unreachable is the census share), and the sites' availability."""
     weekly = await availability_for(store, codes, now, rule=rule)
-    if latest is None:
-        latest = await latest_results(store, codes=codes)
     return with_weekly_availabilities(latest, weekly), weekly
 
 

@@ -180,19 +180,18 @@ def observe_alert_delivery(hook: str, outcome: str) -> None:
     ALERT_DELIVERIES.labels(hook, outcome).inc()
 
 
-def set_alert_backlog(waiting: Mapping[str, Any], configured: Iterable[str], now: datetime) -> None:
-    """The outbox as read from the store (crawler.alerts.outbox.undelivered: hook id ->
-    count and oldest): a series per configured hook, 0 when nothing waits, and the
-    messages of hooks no longer configured in one number."""
-    hooks = set(configured)
-    for hook in hooks:
+def set_alert_backlog(backlog: Iterable[Any], orphaned: int, now: datetime) -> None:
+    """The outbox as read from the store (crawler.alerts.outbox.by_configured_hook): a
+    series per configured hook, 0 when nothing waits, and the messages of hooks no longer
+    configured in one number."""
+    for entry in backlog:
+        hook, found = entry.hook, entry.waiting
         for outcome in ("delivered", "failed"):  # from 0, so rate() sees the first one
             ALERT_DELIVERIES.labels(hook, outcome)
-        found = waiting.get(hook)
         ALERTS_UNDELIVERED.labels(hook).set(found.count if found else 0)
         age = (now - found.oldest).total_seconds() if found else 0.0
         ALERTS_OLDEST_UNDELIVERED.labels(hook).set(max(age, 0.0))
-    ALERTS_ORPHANED.set(sum(w.count for hook, w in waiting.items() if hook not in hooks))
+    ALERTS_ORPHANED.set(orphaned)
 
 
 def start_worker_metrics_server(port: int, addr: str = "0.0.0.0") -> Any:
@@ -430,9 +429,7 @@ async def load_snapshot(
     started = time.perf_counter()
     sites = await load_sites(store)
     cached = await (results or LatestResults()).get(store)
-    latest, weekly = await current_results(
-        store, [s.code for s in sites], now, rule=rule, latest=cached
-    )
+    latest, weekly = await current_results(store, cached, [s.code for s in sites], now, rule=rule)
     set_monitor_online(not _monitor_offline())
     snapshot = build_snapshot(sites, latest, availability_from(weekly), now, tz)
     return replace(snapshot, build_seconds=time.perf_counter() - started)

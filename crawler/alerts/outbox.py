@@ -226,11 +226,23 @@ async def undelivered(store: Store) -> dict[str, Undelivered]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class HookBacklog:
+    """One configured hook and what waits for it."""
+
+    hook: str  # hook_id: kind and a hash, no secret (metrics label)
+    label: str  # hook_label: the URL masked (for people)
+    waiting: Undelivered | None  # None: nothing waits
+
+
 def by_configured_hook(
     hooks: Sequence[HookConfig], waiting: Mapping[str, Undelivered]
-) -> tuple[dict[str, Undelivered], int]:
-    """The waiting messages (``undelivered``) by configured hook, named by its label (URL
-    masked), and how many wait for hooks no longer configured."""
-    ids = {hook_id(hook): hook_label(hook) for hook in hooks}
-    named = {label: waiting[hid] for hid, label in ids.items() if hid in waiting}
-    return named, sum(w.count for hid, w in waiting.items() if hid not in ids)
+) -> tuple[list[HookBacklog], int]:
+    """The waiting messages (``undelivered``) of each configured hook, and how many wait
+    for hooks no longer configured."""
+    backlog = []
+    for hook in hooks:
+        hid = hook_id(hook)
+        backlog.append(HookBacklog(hid, hook_label(hook), waiting.get(hid)))
+    configured = {b.hook for b in backlog}
+    return backlog, sum(w.count for hid, w in waiting.items() if hid not in configured)

@@ -62,11 +62,12 @@ async def gather_status(settings: Settings, now: datetime) -> dict[str, Any]:
 def _alerts(settings: Settings, waiting: dict[str, Undelivered]) -> dict[str, Any]:
     """Alert messages waiting per configured hook (by its masked label), and those kept for
     hooks no longer configured."""
-    named, orphaned = by_configured_hook(settings.alerts.hooks, waiting)
+    backlog, orphaned = by_configured_hook(settings.alerts.hooks, waiting)
     return {
         "waiting": {
-            label: {"messages": w.count, "oldest": _local(w.oldest, settings.tz)}
-            for label, w in named.items()
+            b.label: {"messages": b.waiting.count, "oldest": _local(b.waiting.oldest, settings.tz)}
+            for b in backlog
+            if b.waiting is not None
         },
         "orphaned": orphaned,
     }

@@ -23,4 +23,4 @@ async def site_results(
     cached = await app[RESULTS].get(store)
     latest = {code: cached[code] for code in codes if code in cached}
     rule = census_rule(app[SETTINGS])
-    return await current_results(store, codes, now, rule=rule, latest=latest)
+    return await current_results(store, latest, codes, now, rule=rule)

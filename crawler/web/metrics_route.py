@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from crawler.alerts.hooks import hook_id
-from crawler.alerts.outbox import undelivered
+from crawler.alerts.outbox import by_configured_hook, undelivered
 from crawler.census_availability import census_rule
 from crawler.metrics import (
     REGISTRY,
@@ -53,8 +52,8 @@ class SiteMetrics:
             snapshot = await load_snapshot(
                 store, settings.tz, results=app[RESULTS], rule=census_rule(settings)
             )
-            hooks = [hook_id(hook) for hook in settings.alerts.hooks]
-            set_alert_backlog(await undelivered(store), hooks, datetime.now(UTC))
+            backlog = by_configured_hook(settings.alerts.hooks, await undelivered(store))
+            set_alert_backlog(*backlog, datetime.now(UTC))
             # Rendering 1,900 sites' series takes ~0.1 s of CPU: once per refresh, off the loop.
             text = await asyncio.to_thread(exposition, site_registry(SiteCollector(snapshot)))
             self.collector.update(snapshot)

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from crawler.alerts.outbox import Undelivered, by_configured_hook, undelivered
+from crawler.alerts.outbox import HookBacklog, by_configured_hook, undelivered
 from crawler.availability import outage_windows
 from crawler.metrics import SiteAvailability, availability_from
 from crawler.recorder import evidence_body
@@ -75,14 +75,17 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 STUCK_AFTER = timedelta(minutes=5)
 
 
-def stuck_alerts(named: Mapping[str, Undelivered], now: datetime) -> list[tuple[str, int, float]]:
-    """(hook label, messages waiting, seconds the oldest has waited) of the hooks whose
-    oldest message has waited STUCK_AFTER or more."""
+def stuck_alerts(backlog: Sequence[HookBacklog], now: datetime) -> list[tuple[str, int, float]]:
+    """(hook label, messages waiting, seconds the oldest has waited) of the configured hooks
+    (crawler.alerts.outbox.by_configured_hook) whose oldest message has waited STUCK_AFTER
+    or more."""
     out = []
-    for label, waiting in sorted(named.items()):
-        waited = (now - waiting.oldest).total_seconds()
+    for entry in sorted(backlog, key=lambda b: b.label):
+        if entry.waiting is None:
+            continue
+        waited = (now - entry.waiting.oldest).total_seconds()
         if waited >= STUCK_AFTER.total_seconds():
-            out.append((label, waiting.count, waited))
+            out.append((entry.label, entry.waiting.count, waited))
     return out
 
 
@@ -235,7 +238,7 @@ async def _overview(request: web.Request) -> web.Response:
     results, availability = await _current(request, now, [s.code for s in sites])
     view = overview(sites, results, availability, now, settings.alerts.report_after, region)
     regions = sorted({s.region for s in sites})
-    named, _ = by_configured_hook(settings.alerts.hooks, await undelivered(store))
+    backlog, _ = by_configured_hook(settings.alerts.hooks, await undelivered(store))
     return _render(
         "overview.html",
         view=view,
@@ -243,7 +246,7 @@ async def _overview(request: web.Request) -> web.Response:
         regions=regions,
         when=_local(now, settings.tz),
         report_hours=settings.alerts.report_after.total_seconds() / 3600,
-        alerts_waiting=stuck_alerts(named, now),
+        alerts_waiting=stuck_alerts(backlog, now),
     )
 
 
